@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs the Debian packages lorad builds against, skipping those already present.
+# Runs apt-get as root, or through sudo for another user. Safe to run again.
+set -euo pipefail
+
+packages=(
+  libopenblas-dev   # BLAS for the CPU backend's matrix products
+  zlib1g-dev        # deflate for PNG files and the bundled tokenizer vocabulary
+  pkg-config        # how SwiftPM finds the two libraries above
+)
+
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -eq 0 ]; then sudo=(); else sudo=(sudo); fi
+echo "installing: ${missing[*]}" >&2
+"${sudo[@]}" apt-get update -qq
+DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
