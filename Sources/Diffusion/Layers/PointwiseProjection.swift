@@ -1,0 +1,30 @@
+import Tensors
+
+/// A per-pixel linear map stored either as a Linear `[out, in]` or as a 1×1 convolution `[out, in, 1, 1]`
+/// (Transformer2DModel's proj_in/proj_out, by `use_linear_projection`). On channels-last activations the two are
+/// the same operation, so both run as one matrix product over the last dimension.
+public struct PointwiseProjection: Sendable {
+    /// `[out, in]` whatever the stored form.
+    public let weight: Tensor
+    public let bias: Tensor
+    /// Whether the checkpoint stores it as a 1×1 convolution (adapters must then use the convolution form).
+    public let isConvolution: Bool
+    let backend: any Backend
+
+    public init(_ parameters: Parameters, inFeatures: Int, outFeatures: Int, isConvolution: Bool) {
+        if isConvolution {
+            weight = parameters.convolutionKernel("weight", shape: [outFeatures, inFeatures, 1, 1])
+                .reshaped([outFeatures, inFeatures])
+        } else {
+            weight = parameters.tensor("weight", shape: [outFeatures, inFeatures])
+        }
+        bias = parameters.tensor("bias", shape: [outFeatures])
+        self.isConvolution = isConvolution
+        backend = parameters.backend
+    }
+
+    /// `[…, in]` → `[…, out]`.
+    public func callAsFunction(_ x: Tensor) -> Tensor {
+        backend.linear(x, weight: weight, bias: bias)
+    }
+}
