@@ -510,11 +510,28 @@ def check_reload(pipe, folder, component):
         assert torch.equal(value.float(), reference[key].float()), (component, key)
 
 
+REAL_SCHEDULER_CONFIGS = {
+    "sd15": ("PNDMScheduler", "0.6.0", SD15_SCHEDULER),
+    "sd2": ("DDIMScheduler", "0.8.0", SD21_SCHEDULER),
+    "sdxl": ("EulerDiscreteScheduler", "0.19.0.dev0", SDXL_SCHEDULER),
+}
+
+
+def write_real_scheduler_config(folder, arch):
+    """The published model's scheduler_config.json. save_pretrained would add the saving class's defaults (PNDM's
+    and DDIM's timestep_spacing "leading"), which the real SD1.5/SD2.1 files lack and which change what another
+    scheduler built from the file does; the goldens are made from the in-memory config, which lacks them too."""
+    name, version, config = REAL_SCHEDULER_CONFIGS[arch]
+    with open(os.path.join(folder, "scheduler", "scheduler_config.json"), "w") as f:
+        json.dump({"_class_name": name, "_diffusers_version": version, **config}, f, indent=2, sort_keys=True)
+
+
 def make_model(name, builder, arch):
     folder = os.path.join(OUT, "models", name)
     shutil.rmtree(folder, ignore_errors=True)
     pipe = builder(folder)
     pipe.set_progress_bar_config(disable=True)
+    write_real_scheduler_config(folder, arch)
     for component, pad in (("tokenizer", "<|endoftext|>"), ("tokenizer_2", "!")):
         # save_pretrained writes transformers 5's files; keep the classic four that published models carry
         path = os.path.join(folder, component)
