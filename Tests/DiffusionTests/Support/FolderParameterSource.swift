@@ -5,7 +5,9 @@ import Tensors
 
 /// A minimal test-only `ParameterSource` over one diffusers component folder (`unet/`, `vae/`): it reads every
 /// `.safetensors` file there (one file, an `.fp16` variant, or the shards an index lists) by diffusers name.
-/// lorad's real loader (`Sources/Diffusion/Loading`) will replace it.
+/// The layer tests use it instead of lorad's loader (`Sources/Diffusion/Loading`) so that a model's numbers are
+/// checked independently of the loader's name mapping, and so that a test can pair a folder's weights with a config
+/// of its own.
 final class FolderParameterSource: ParameterSource {
     let backend: any Backend
     private var files: [String: SafeTensorsFile] = [:]
