@@ -15,19 +15,13 @@ public struct UNetDownBlock: Sendable {
         let inChannels = config.blockOutChannels[max(index - 1, 0)]
         let layers = config.layersPerBlock[index]
         resnets = (0..<layers).map {
-            ResnetBlock2D(
-                parameters["resnets"][$0], inChannels: $0 == 0 ? inChannels : channels, outChannels: channels,
-                timeEmbeddingChannels: config.timeEmbeddingDim, groups: config.normNumGroups, eps: config.normEps,
-                activation: config.activation)
+            config.resnet(parameters["resnets"][$0], inChannels: $0 == 0 ? inChannels : channels, outChannels: channels)
         }
         if config.downBlockTypes[index] == .crossAttention {
-            let heads = config.attentionHeads[index]
             attentions = (0..<layers).map {
-                Transformer2DModel(
-                    parameters["attentions"][$0], channels: channels, heads: heads, headDim: channels / heads,
-                    depth: config.downTransformerLayers[index][$0], contextDim: config.crossAttentionDim[index],
-                    groups: config.normNumGroups, useLinearProjection: config.useLinearProjection,
-                    onlyCrossAttention: config.onlyCrossAttention[index])
+                config.transformer(
+                    parameters["attentions"][$0], level: index, channels: channels,
+                    depth: config.downTransformerLayers[index][$0], onlyCrossAttention: config.onlyCrossAttention[index])
             }
         } else {
             attentions = []

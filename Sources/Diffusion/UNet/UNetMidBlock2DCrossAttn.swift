@@ -9,20 +9,15 @@ public struct UNetMidBlock2DCrossAttn: Sendable {
     init(_ parameters: Parameters, config: UNetConfig) {
         let channels = config.blockOutChannels[config.blockOutChannels.count - 1]
         resnets = (0..<2).map {
-            ResnetBlock2D(
+            config.resnet(
                 parameters["resnets"][$0], inChannels: channels, outChannels: channels,
-                timeEmbeddingChannels: config.timeEmbeddingDim, groups: config.normNumGroups, eps: config.normEps,
-                activation: config.activation, outputScaleFactor: config.midBlockScaleFactor)
+                outputScaleFactor: config.midBlockScaleFactor)
         }
-        let heads = config.attentionHeads[config.attentionHeads.count - 1]
         // diffusers builds the mid transformer without only_cross_attention.
         attentions = [
-            Transformer2DModel(
-                parameters["attentions"][0], channels: channels, heads: heads, headDim: channels / heads,
-                depth: config.midTransformerLayers,
-                contextDim: config.crossAttentionDim[config.crossAttentionDim.count - 1],
-                groups: config.normNumGroups, useLinearProjection: config.useLinearProjection,
-                onlyCrossAttention: false)
+            config.transformer(
+                parameters["attentions"][0], level: config.blockOutChannels.count - 1, channels: channels,
+                depth: config.midTransformerLayers, onlyCrossAttention: false)
         ]
     }
 

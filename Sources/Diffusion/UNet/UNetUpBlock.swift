@@ -23,19 +23,13 @@ public struct UNetUpBlock: Sendable {
         resnets = (0..<layers).map { j in
             let resnetIn = j == 0 ? previousChannels : channels
             let skip = j == layers - 1 ? skipInChannels : channels
-            return ResnetBlock2D(
-                parameters["resnets"][j], inChannels: resnetIn + skip, outChannels: channels,
-                timeEmbeddingChannels: config.timeEmbeddingDim, groups: config.normNumGroups, eps: config.normEps,
-                activation: config.activation)
+            return config.resnet(parameters["resnets"][j], inChannels: resnetIn + skip, outChannels: channels)
         }
         if config.upBlockTypes[index] == .crossAttention {
-            let heads = config.attentionHeads[level]
             attentions = (0..<layers).map {
-                Transformer2DModel(
-                    parameters["attentions"][$0], channels: channels, heads: heads, headDim: channels / heads,
-                    depth: config.upTransformerLayers[index][$0], contextDim: config.crossAttentionDim[level],
-                    groups: config.normNumGroups, useLinearProjection: config.useLinearProjection,
-                    onlyCrossAttention: config.onlyCrossAttention[level])
+                config.transformer(
+                    parameters["attentions"][$0], level: level, channels: channels,
+                    depth: config.upTransformerLayers[index][$0], onlyCrossAttention: config.onlyCrossAttention[level])
             }
         } else {
             attentions = []
