@@ -9,6 +9,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         // System libraries (Debian: libopenblas-dev, zlib1g-dev).
@@ -27,10 +29,24 @@ let package = Package(
             dependencies: ["Tensors", "SafeTensors", "CZlib"],
             resources: [.copy("Resources/clip")]
         ),
+        // LoRA and LoCon adapters: kohya target selection, and the kohya and peft file formats.
+        .target(
+            name: "LoRA",
+            dependencies: ["Diffusion", "Tensors", "SafeTensors", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        // Training: job config (kohya names), datasets and buckets, optimizers, schedules, the trainer loop.
+        .target(
+            name: "Training",
+            dependencies: [
+                "LoRA", "Diffusion", "Imaging", "Tensors", "SafeTensors",
+                .product(name: "TOMLKit", package: "TOMLKit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         .executableTarget(
             name: "lorad",
             dependencies: [
-                "Diffusion", "Imaging", "Tensors", "SafeTensors",
+                "Training", "LoRA", "Diffusion", "Imaging", "Tensors", "SafeTensors",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -39,6 +55,9 @@ let package = Package(
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"], exclude: ["Fixtures"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "CZlib"]),
         .testTarget(name: "DiffusionTests", dependencies: ["Diffusion", "Tensors", "SafeTensors"]),
+        .testTarget(name: "LoRATests", dependencies: ["LoRA", "Diffusion", "Tensors", "SafeTensors"]),
+        .testTarget(
+            name: "TrainingTests", dependencies: ["Training", "LoRA", "Diffusion", "Imaging", "Tensors", "SafeTensors"]),
         .testTarget(name: "LoradCLITests", dependencies: ["lorad", "SafeTensors"]),
     ]
 )

@@ -16,6 +16,18 @@ public struct Padding2D: Hashable, Sendable {
     public static let zero = Padding2D.uniform(0)
 }
 
+/// What the backward pass of a normalisation returns; `weight` and `bias` are `nil` when not asked for (or, for
+/// `bias`, when the norm has none).
+public struct NormalizationGradients: Sendable {
+    public var input: Tensor
+    public var weight: Tensor?
+    public var bias: Tensor?
+
+    public init(input: Tensor, weight: Tensor? = nil, bias: Tensor? = nil) {
+        (self.input, self.weight, self.bias) = (input, weight, bias)
+    }
+}
+
 /// Pointwise nonlinearities used by the models.
 public enum Activation: String, Sendable {
     /// x·σ(x)
@@ -110,6 +122,48 @@ public protocol Backend: AnyObject, Sendable {
     func upsampleNearest(_ x: Tensor, height: Int, width: Int) -> Tensor
     /// `table [V, C]` → `[ids.count, C]`; every id must be below `V`.
     func embedding(_ ids: [Int32], table: Tensor) -> Tensor
+
+    // MARK: Gradients
+    //
+    // The backward passes of the ops above, for training. Each returns the gradient of a scalar loss with respect to
+    // one operand, given the gradient with respect to the op's output (`gradOutput`, the output's shape). Matrix
+    // products need no op of their own: their gradients are matmuls with transposed operands.
+
+    /// Sums `x` down to `shape`: the gradient of broadcasting a tensor of `shape` to `x.shape` in `add` and
+    /// `multiply` (dimensions aligned right; summed where `shape` has 1 or lacks the dimension). `[]` or `[1]` give
+    /// the total.
+    func sum(_ x: Tensor, toShape shape: [Int]) -> Tensor
+    /// The gradient of `conv2d` with respect to its input of `inputShape` `[N, H, W, Cin]`.
+    func conv2dBackwardInput(
+        _ gradOutput: Tensor, weight: Tensor, inputShape: [Int], stride: Int, padding: Padding2D
+    ) -> Tensor
+    /// The gradient of `conv2d` with respect to its weight, `[Cout, kernelHeight, kernelWidth, Cin]`.
+    func conv2dBackwardWeight(
+        _ gradOutput: Tensor, input: Tensor, kernelHeight: Int, kernelWidth: Int, stride: Int, padding: Padding2D
+    ) -> Tensor
+    /// The gradients of `groupNorm` (including its fused activation); `weight` and `bias` gradients only when
+    /// `parameterGradients` (frozen norms skip them).
+    func groupNormBackward(
+        _ gradOutput: Tensor, input: Tensor, groups: Int, weight: Tensor, bias: Tensor, eps: Float,
+        activation: Activation?, parameterGradients: Bool
+    ) -> NormalizationGradients
+    /// The gradients of `layerNorm`, as `groupNormBackward`.
+    func layerNormBackward(
+        _ gradOutput: Tensor, input: Tensor, weight: Tensor, bias: Tensor?, eps: Float, parameterGradients: Bool
+    ) -> NormalizationGradients
+    /// The gradient of `activation(input, kind)`.
+    func activationBackward(_ gradOutput: Tensor, input: Tensor, _ kind: Activation) -> Tensor
+    /// The gradient of `geglu(input)`, shaped like `input` `[…, 2d]`.
+    func gegluBackward(_ gradOutput: Tensor, input: Tensor) -> Tensor
+    /// The gradients of `attention` with respect to its query, key and value.
+    func attentionBackward(
+        _ gradOutput: Tensor, query: Tensor, key: Tensor, value: Tensor, heads: Int, causal: Bool
+    ) -> (query: Tensor, key: Tensor, value: Tensor)
+    /// The gradient of `upsampleNearest` with respect to its input `[N, inputHeight, inputWidth, C]`: each input
+    /// pixel receives the sum over the output pixels that copied it.
+    func upsampleNearestBackward(_ gradOutput: Tensor, inputHeight: Int, inputWidth: Int) -> Tensor
+    /// `out [count, rest…]`, zero except `out[rows[i]] += x[i]`: the gradient of `gatherRows`.
+    func scatterAddRows(_ x: Tensor, rows: [Int], count: Int) -> Tensor
 
     // MARK: Random numbers
 

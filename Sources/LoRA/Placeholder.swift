@@ -1,0 +1,1 @@
+// Adapters and LoRA file formats land here (issue 3).

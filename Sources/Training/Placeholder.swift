@@ -1,0 +1,3 @@
+// The trainer lands here (issue 3).
+import Crypto
+import TOMLKit

@@ -1,0 +1,1 @@
+// LoRA tests land here (issue 3).

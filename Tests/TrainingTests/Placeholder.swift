@@ -1,0 +1,1 @@
+// Training tests land here (issue 3).
