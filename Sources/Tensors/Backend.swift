@@ -171,9 +171,26 @@ public protocol Backend: AnyObject, Sendable {
     func randomNormal(_ shape: [Int], dtype: DType, seed: UInt64, stream: UInt32, offset: UInt64) -> Tensor
     /// Uniform draws in (0, 1), element `i` is `Philox.uniform(seed, stream, offset + i)`.
     func randomUniform(_ shape: [Int], dtype: DType, seed: UInt64, stream: UInt32, offset: UInt64) -> Tensor
+    /// Inverted-dropout mask: element `i` is `1 / (1 − dropProbability)` where `Philox.uniform(seed, stream,
+    /// offset + i) ≥ dropProbability`, else 0 (PyTorch's `F.dropout` scaling).
+    func dropoutMask(_ shape: [Int], dropProbability: Float, seed: UInt64, stream: UInt32, offset: UInt64) -> Tensor
+
+    // MARK: Training
+
+    /// Runs `body` on `inputs`. A recording backend (`GradientTape`) with checkpointing on keeps none of `body`'s
+    /// intermediate tensors and runs it again during the backward pass; every other backend just runs it.
+    /// `body` must compute the same values when run again (draw its randomness from fixed offsets).
+    func checkpointed(_ inputs: [Tensor], _ body: @escaping ([Tensor]) -> [Tensor]) -> [Tensor]
 }
 
 extension Backend {
+    public func checkpointed(_ inputs: [Tensor], _ body: @escaping ([Tensor]) -> [Tensor]) -> [Tensor] { body(inputs) }
+
+    /// `checkpointed` for a region with one output.
+    public func checkpointed(_ inputs: [Tensor], _ body: @escaping ([Tensor]) -> Tensor) -> Tensor {
+        checkpointed(inputs) { [body($0)] }[0]
+    }
+
     public func upload(_ values: [Float], shape: [Int]) -> Tensor {
         upload(values, shape: shape, dtype: computeDType)
     }

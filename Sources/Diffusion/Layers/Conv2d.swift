@@ -6,6 +6,7 @@ public struct Conv2d: Sendable {
     public let bias: Tensor?
     public let stride: Int
     public let padding: Padding2D
+    public let adapters: AdapterSlot
     let backend: any Backend
 
     public init(
@@ -16,12 +17,17 @@ public struct Conv2d: Sendable {
         bias = hasBias ? parameters.tensor("bias", shape: [outChannels]) : nil
         self.stride = stride
         self.padding = padding
+        adapters = parameters.adapterSlot(
+            .convolution(
+                inChannels: inChannels, outChannels: outChannels, kernelSize: kernelSize, stride: stride,
+                padding: padding))
         backend = parameters.backend
     }
 
     public var outChannels: Int { weight.shape[0] }
 
     public func callAsFunction(_ x: Tensor) -> Tensor {
-        backend.conv2d(x, weight: weight, bias: bias, stride: stride, padding: padding)
+        let output = backend.conv2d(x, weight: weight, bias: bias, stride: stride, padding: padding)
+        return adapters.apply(input: x, output: output, backend: backend)
     }
 }

@@ -4,11 +4,13 @@ import Tensors
 public struct Linear: Sendable {
     public let weight: Tensor
     public let bias: Tensor?
+    public let adapters: AdapterSlot
     let backend: any Backend
 
     public init(_ parameters: Parameters, inFeatures: Int, outFeatures: Int, bias hasBias: Bool = true) {
         weight = parameters.tensor("weight", shape: [outFeatures, inFeatures])
         bias = hasBias ? parameters.tensor("bias", shape: [outFeatures]) : nil
+        adapters = parameters.adapterSlot(.linear(inFeatures: inFeatures, outFeatures: outFeatures))
         backend = parameters.backend
     }
 
@@ -16,6 +18,6 @@ public struct Linear: Sendable {
     public var outFeatures: Int { weight.shape[0] }
 
     public func callAsFunction(_ x: Tensor) -> Tensor {
-        backend.linear(x, weight: weight, bias: bias)
+        adapters.apply(input: x, output: backend.linear(x, weight: weight, bias: bias), backend: backend)
     }
 }

@@ -9,6 +9,7 @@ public struct PointwiseProjection: Sendable {
     public let bias: Tensor
     /// Whether the checkpoint stores it as a 1×1 convolution (adapters must then use the convolution form).
     public let isConvolution: Bool
+    public let adapters: AdapterSlot
     let backend: any Backend
 
     public init(_ parameters: Parameters, inFeatures: Int, outFeatures: Int, isConvolution: Bool) {
@@ -20,11 +21,16 @@ public struct PointwiseProjection: Sendable {
         }
         bias = parameters.tensor("bias", shape: [outFeatures])
         self.isConvolution = isConvolution
+        adapters = parameters.adapterSlot(
+            isConvolution
+                ? .convolution(
+                    inChannels: inFeatures, outChannels: outFeatures, kernelSize: 1, stride: 1, padding: .zero)
+                : .linear(inFeatures: inFeatures, outFeatures: outFeatures))
         backend = parameters.backend
     }
 
     /// `[…, in]` → `[…, out]`.
     public func callAsFunction(_ x: Tensor) -> Tensor {
-        backend.linear(x, weight: weight, bias: bias)
+        adapters.apply(input: x, output: backend.linear(x, weight: weight, bias: bias), backend: backend)
     }
 }

@@ -39,7 +39,15 @@ public struct ResnetBlock2D: Sendable {
     }
 
     /// `x [B, H, W, in]`, `timeEmbedding [B, temb]` (required when the block has a projection) → `[B, H, W, out]`.
+    /// One gradient-checkpointing region, as in diffusers.
     public func callAsFunction(_ x: Tensor, timeEmbedding: Tensor? = nil) -> Tensor {
+        let inputs = [x] + (timeEmbedding.map { [$0] } ?? [])
+        return backend.checkpointed(inputs) { [self] in
+            forward($0[0], timeEmbedding: $0.count > 1 ? $0[1] : nil)
+        }
+    }
+
+    private func forward(_ x: Tensor, timeEmbedding: Tensor?) -> Tensor {
         var h = conv1(norm1(x, activation: activation))
         if let timeEmbeddingProjection {
             guard let timeEmbedding else { preconditionFailure("ResnetBlock2D needs a time embedding") }

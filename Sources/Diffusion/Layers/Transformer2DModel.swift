@@ -31,8 +31,12 @@ public struct Transformer2DModel: Sendable {
         backend = parameters.backend
     }
 
-    /// `x [B, H, W, C]`, `context [B, L, contextDim]` → `[B, H, W, C]`.
+    /// `x [B, H, W, C]`, `context [B, L, contextDim]` → `[B, H, W, C]`. One gradient-checkpointing region.
     public func callAsFunction(_ x: Tensor, context: Tensor) -> Tensor {
+        backend.checkpointed([x, context]) { [self] in forward($0[0], context: $0[1]) }
+    }
+
+    private func forward(_ x: Tensor, context: Tensor) -> Tensor {
         let (batch, height, width, channels) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
         var h = projIn(norm(x).reshaped([batch, height * width, channels]))
         for block in transformerBlocks {

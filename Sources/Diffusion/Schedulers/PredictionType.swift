@@ -7,7 +7,7 @@ public enum PredictionType: String, Sendable {
     /// v = √ᾱ·ε − √(1−ᾱ)·x₀ (Salimans & Ho 2022; SD 2.x 768).
     case vPrediction = "v_prediction"
 
-    init(config: SchedulerConfig) throws {
+    public init(config: SchedulerConfig) throws {
         let name = config.predictionType ?? "epsilon"
         guard let type = PredictionType(rawValue: name) else { throw SchedulerError.unsupported("prediction_type", name) }
         self = type

@@ -17,8 +17,12 @@ struct CLIPEncoderLayer: Sendable {
         backend = parameters.backend
     }
 
-    /// `x [B, L, C]` → `[B, L, C]`.
+    /// `x [B, L, C]` → `[B, L, C]`. One gradient-checkpointing region.
     func callAsFunction(_ x: Tensor) -> Tensor {
+        backend.checkpointed([x]) { [self] in forward($0[0]) }
+    }
+
+    private func forward(_ x: Tensor) -> Tensor {
         let attended = backend.add(x, selfAttention(layerNorm1(x)))
         return backend.add(attended, mlp(layerNorm2(attended)))
     }

@@ -23,6 +23,8 @@ public struct CLIPTextModel: Sendable {
     let layers: [CLIPEncoderLayer]
     public let finalLayerNorm: LayerNorm
     let projection: Linear?
+    /// The layers LoRA-style adapters can attach to, by module path (`text_model.encoder.layers.0.mlp.fc1`).
+    public let adaptableLayers: AdaptableLayers
     let backend: any Backend
 
     public init(config: CLIPTextConfig, parameters: Parameters, withProjection: Bool) throws {
@@ -45,6 +47,7 @@ public struct CLIPTextModel: Sendable {
             projection = nil
         }
         self.config = config
+        adaptableLayers = parameters.adaptableLayers
         backend = parameters.backend
     }
 

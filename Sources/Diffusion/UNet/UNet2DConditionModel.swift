@@ -15,6 +15,8 @@ public struct UNet2DConditionModel: Sendable {
     public let upBlocks: [UNetUpBlock]
     public let convNormOut: GroupNorm
     public let convOut: Conv2d
+    /// The layers LoRA-style adapters can attach to, by diffusers module path.
+    public let adaptableLayers: AdaptableLayers
     let backend: any Backend
 
     /// Builds the model from `config` with its weights from `parameters` (names relative to the UNet, e.g.
@@ -51,6 +53,7 @@ public struct UNet2DConditionModel: Sendable {
         convOut = Conv2d(
             parameters["conv_out"], inChannels: channels[0], outChannels: config.outChannels,
             kernelSize: config.convOutKernel, padding: .uniform((config.convOutKernel - 1) / 2))
+        adaptableLayers = parameters.adaptableLayers
         backend = parameters.backend
         try parameters.source.finish()
     }

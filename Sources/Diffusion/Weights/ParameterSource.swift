@@ -15,19 +15,29 @@ public protocol ParameterSource: AnyObject {
 }
 
 /// A view of a `ParameterSource` under a name prefix: `parameters["down_blocks"][0]["resnets"]`.
+///
+/// The view also carries the registry in which a model's adaptable layers (`Linear`, `Conv2d`, …) record
+/// themselves under their module path (the prefix).
 public struct Parameters {
     public let source: any ParameterSource
     public let prefix: String
+    public let adaptableLayers: AdaptableLayers
 
-    public init(_ source: any ParameterSource, prefix: String = "") {
+    public init(_ source: any ParameterSource, prefix: String = "", adaptableLayers: AdaptableLayers = .init()) {
         self.source = source
         self.prefix = prefix
+        self.adaptableLayers = adaptableLayers
     }
 
     public var backend: any Backend { source.backend }
 
     public subscript(_ component: String) -> Parameters {
-        Parameters(source, prefix: qualified(component))
+        Parameters(source, prefix: qualified(component), adaptableLayers: adaptableLayers)
+    }
+
+    /// Registers the layer at this prefix as adaptable and returns the slot its adapters go in.
+    func adapterSlot(_ kind: AdaptableLayerKind) -> AdapterSlot {
+        adaptableLayers.register(path: prefix, kind: kind)
     }
 
     public subscript(_ index: Int) -> Parameters { self[String(index)] }

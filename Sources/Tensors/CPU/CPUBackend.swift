@@ -95,6 +95,16 @@ public final class CPUBackend: Backend {
         }
     }
 
+    public func dropoutMask(
+        _ shape: [Int], dropProbability: Float, seed: UInt64, stream: UInt32, offset: UInt64
+    ) -> Tensor {
+        precondition((0..<1).contains(dropProbability), "dropout probability \(dropProbability) is outside [0, 1)")
+        let kept = 1 / (1 - dropProbability)
+        return map(randomUniform(shape, dtype: .float32, seed: seed, stream: stream, offset: offset)) {
+            $0 >= dropProbability ? kept : 0
+        }
+    }
+
     private func random(
         _ shape: [Int], dtype: DType, fill: (UnsafeMutableBufferPointer<Float>, Int) -> Void
     ) -> Tensor {
