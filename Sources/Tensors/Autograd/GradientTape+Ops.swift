@@ -259,7 +259,7 @@ extension GradientTape {
         append(out) { [base] gradient in
             var pairs: [(Tensor, Tensor)] = []
             if needsA { pairs.append((a, gradient)) }
-            if needsB { pairs.append((b, base.sum(gradient, toShape: b.shape))) }
+            if needsB { pairs.append((b, Self.reduced(gradient, to: b.shape, base))) }
             return pairs
         }
         return out
@@ -272,10 +272,15 @@ extension GradientTape {
         append(out) { [base] gradient in
             var pairs: [(Tensor, Tensor)] = []
             if needsA { pairs.append((a, base.multiply(gradient, b))) }
-            if needsB { pairs.append((b, base.sum(base.multiply(gradient, a), toShape: b.shape))) }
+            if needsB { pairs.append((b, Self.reduced(base.multiply(gradient, a), to: b.shape, base))) }
             return pairs
         }
         return out
+    }
+
+    /// The gradient of an operand broadcast to `gradient`'s shape.
+    private static func reduced(_ gradient: Tensor, to shape: [Int], _ base: any Backend) -> Tensor {
+        gradient.shape == shape ? gradient : base.sum(gradient, toShape: shape)
     }
 
     public func linearCombination(_ terms: [(Float, Tensor)]) -> Tensor {
