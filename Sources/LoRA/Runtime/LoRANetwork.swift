@@ -43,6 +43,37 @@ public final class LoRANetwork: @unchecked Sendable {
         return LoRANetwork(entries: entries)
     }
 
+    /// Modules from a LoRA file's weights, in PyTorch layouts (`down [r, in]` or `[r, in, k, k]`, `up [out, r]` or
+    /// `[out, r, 1, 1]`), checked against the layers they adapt and scaled by `multiplier`.
+    public static func loaded(
+        _ weights: [(component: String, path: String, down: PyTorchWeight, up: PyTorchWeight, alpha: Float?)],
+        layers: [String: AdaptableLayers], multiplier: Float, on backend: any Backend
+    ) throws -> LoRANetwork {
+        let entries = try weights.map { weight in
+            guard let layer = layers[weight.component]?[weight.path] else {
+                throw LoRANetworkError.noSuchLayer(component: weight.component, path: weight.path)
+            }
+            let (inputs, outputs, kernel) = layer.kind.dimensions
+            let rank = weight.down.shape.first ?? 0
+            let downShape = kernel == 1 ? [rank, inputs] : [rank, inputs, kernel, kernel]
+            let acceptedDown = kernel == 1 ? [downShape, [rank, inputs, 1, 1]] : [downShape]
+            let acceptedUp = [[outputs, rank], [outputs, rank, 1, 1]]
+            guard rank > 0, acceptedDown.contains(weight.down.shape), acceptedUp.contains(weight.up.shape) else {
+                throw LoRANetworkError.shapeMismatch(
+                    component: weight.component, path: weight.path, down: weight.down.shape, up: weight.up.shape,
+                    expectedDown: downShape, expectedUp: [outputs, rank])
+            }
+            var down = backend.upload(weight.down.values, shape: weight.down.shape)
+            down = kernel == 1 ? down.reshaped([rank, inputs]) : backend.permute(down, [0, 2, 3, 1])
+            let up = backend.upload(weight.up.values, shape: [outputs, rank])
+            let module = LoRAModule(
+                path: weight.path, kind: layer.kind, down: down, up: up, alpha: weight.alpha ?? Float(rank),
+                multiplier: multiplier)
+            return Entry(component: weight.component, module: module)
+        }
+        return LoRANetwork(entries: entries)
+    }
+
     /// Puts every module in its layer's adapter slot.
     public func attach(to layers: [String: AdaptableLayers]) throws {
         for entry in entries {
@@ -64,12 +95,29 @@ extension AdaptableLayerKind {
     }
 }
 
+/// A weight as PyTorch lays it out, as LoRA files store it.
+public struct PyTorchWeight: Sendable {
+    public var shape: [Int]
+    public var values: [Float]
+
+    public init(shape: [Int], values: [Float]) {
+        precondition(values.count == shape.reduce(1, *), "\(values.count) values for \(shape)")
+        (self.shape, self.values) = (shape, values)
+    }
+}
+
 public enum LoRANetworkError: Error, CustomStringConvertible {
     case noSuchLayer(component: String, path: String)
+    case shapeMismatch(
+        component: String, path: String, down: [Int], up: [Int], expectedDown: [Int], expectedUp: [Int])
 
     public var description: String {
         switch self {
-        case .noSuchLayer(let component, let path): "the \(component) has no adaptable layer \(path)"
+        case .noSuchLayer(let component, let path):
+            "the \(component) has no adaptable layer \(path)"
+        case .shapeMismatch(let component, let path, let down, let up, let expectedDown, let expectedUp):
+            "\(component) \(path): LoRA down \(down) and up \(up) do not fit the layer (expected down "
+                + "\(expectedDown) and up \(expectedUp) for some rank)"
         }
     }
 }

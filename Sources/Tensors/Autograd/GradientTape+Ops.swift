@@ -20,7 +20,8 @@ extension GradientTape {
     public func cast(_ x: Tensor, to dtype: DType) -> Tensor {
         let out = base.cast(x, to: dtype)
         if needsRecording(x) && out.storage !== x.storage {
-            append(out) { [base] gradient in [(x, base.cast(gradient, to: x.dtype))] }
+            let (id, dtype) = (x.storage.id, x.dtype)
+            append(out) { [base] gradient in [(id, base.cast(gradient, to: dtype))] }
         }
         return out
     }
@@ -32,7 +33,8 @@ extension GradientTape {
         if needsRecording(x) {
             var inverse = axes
             for (position, axis) in axes.enumerated() { inverse[axis] = position }
-            append(out) { [base] gradient in [(x, base.permute(gradient, inverse))] }
+            let id = x.storage.id
+            append(out) { [base] gradient in [(id, base.permute(gradient, inverse))] }
         }
         return out
     }
@@ -40,13 +42,13 @@ extension GradientTape {
     public func concat(_ xs: [Tensor], axis: Int) -> Tensor {
         let out = base.concat(xs, axis: axis)
         if isRecording && xs.contains(where: isTracked) {
-            let trackedParts = xs.map(isTracked)
+            let parts = xs.map { (id: $0.storage.id, extent: $0.shape[axis], isTracked: isTracked($0)) }
             append(out) { [base] gradient in
                 var start = 0
-                var gradients: [(Tensor, Tensor)] = []
-                for (x, isTracked) in zip(xs, trackedParts) {
-                    let end = start + x.shape[axis]
-                    if isTracked { gradients.append((x, base.slice(gradient, axis: axis, start..<end))) }
+                var gradients: [(UInt64, Tensor)] = []
+                for part in parts {
+                    let end = start + part.extent
+                    if part.isTracked { gradients.append((part.id, base.slice(gradient, axis: axis, start..<end))) }
                     start = end
                 }
                 return gradients
@@ -58,20 +60,21 @@ extension GradientTape {
     public func slice(_ x: Tensor, axis: Int, _ range: Range<Int>) -> Tensor {
         let out = base.slice(x, axis: axis, range)
         if needsRecording(x) {
+            let (id, inputShape) = (x.storage.id, x.shape)
             append(out) { [base] gradient in
                 // Zeros around the slice's gradient restore the input's extent.
                 var parts: [Tensor] = []
-                var shape = x.shape
+                var shape = inputShape
                 if range.lowerBound > 0 {
                     shape[axis] = range.lowerBound
                     parts.append(base.full(shape, value: 0, dtype: gradient.dtype))
                 }
                 parts.append(gradient)
-                if range.upperBound < x.shape[axis] {
-                    shape[axis] = x.shape[axis] - range.upperBound
+                if range.upperBound < inputShape[axis] {
+                    shape[axis] = inputShape[axis] - range.upperBound
                     parts.append(base.full(shape, value: 0, dtype: gradient.dtype))
                 }
-                return [(x, parts.count == 1 ? gradient : base.concat(parts, axis: axis))]
+                return [(id, parts.count == 1 ? gradient : base.concat(parts, axis: axis))]
             }
         }
         return out
@@ -80,8 +83,9 @@ extension GradientTape {
     public func gatherRows(_ x: Tensor, rows: [Int]) -> Tensor {
         let out = base.gatherRows(x, rows: rows)
         if needsRecording(x) {
+            let (id, inputShape) = (x.storage.id, x.shape)
             append(out) { [base] gradient in
-                [(x, base.scatterAddRows(gradient, rows: rows, count: x.shape[0]).reshaped(x.shape))]
+                [(id, base.scatterAddRows(gradient, rows: rows, count: inputShape[0]).reshaped(inputShape))]
             }
         }
         return out
@@ -94,14 +98,14 @@ extension GradientTape {
         guard needsRecording(a, b) else { return out }
         let (needsA, needsB) = (isTracked(a), isTracked(b))
         append(out) { [base] gradient in
-            var gradients: [(Tensor, Tensor)] = []
+            var gradients: [(UInt64, Tensor)] = []
             // With C = op(A)·op(B): d op(A) = G·op(B)ᵀ and d op(B) = op(A)ᵀ·G, transposed back where op transposes.
             if needsA {
                 let da =
                     transposeA
                     ? base.matmul(b, gradient, transposeA: transposeB, transposeB: true)
                     : base.matmul(gradient, b, transposeA: false, transposeB: !transposeB)
-                gradients.append((a, da))
+                gradients.append((a.storage.id, da))
             }
             if needsB {
                 if b.rank == 2 && a.rank > 2 {
@@ -114,13 +118,13 @@ extension GradientTape {
                         transposeB
                         ? base.matmul(rowsG, rowsA, transposeA: true, transposeB: false)
                         : base.matmul(rowsA, rowsG, transposeA: true, transposeB: false)
-                    gradients.append((b, db))
+                    gradients.append((b.storage.id, db))
                 } else {
                     let db =
                         transposeB
                         ? base.matmul(gradient, a, transposeA: true, transposeB: transposeA)
                         : base.matmul(a, gradient, transposeA: !transposeA, transposeB: false)
-                    gradients.append((b, db))
+                    gradients.append((b.storage.id, db))
                 }
             }
             return gradients
@@ -132,16 +136,18 @@ extension GradientTape {
         let out = base.linear(x, weight: weight, bias: bias)
         guard needsRecording(x, weight, bias) else { return out }
         let (needsX, needsWeight, needsBias) = (isTracked(x), isTracked(weight), bias.map(isTracked) ?? false)
+        // Keep only what the backward needs: a frozen layer's input is not kept for a weight gradient.
+        let (xID, inputShape, input) = (x.storage.id, x.shape, needsWeight ? x : nil)
+        let (weightID, biasID, biasShape) = (weight.storage.id, bias?.storage.id, bias?.shape ?? [])
         append(out) { [base] gradient in
-            let outFeatures = weight.shape[0]
-            let rows = gradient.reshaped([-1, outFeatures])
-            var gradients: [(Tensor, Tensor)] = []
-            if needsX { gradients.append((x, base.matmul(rows, weight).reshaped(x.shape))) }
-            if needsWeight {
-                let inputRows = x.reshaped([-1, weight.shape[1]])
-                gradients.append((weight, base.matmul(rows, inputRows, transposeA: true, transposeB: false)))
+            let rows = gradient.reshaped([-1, weight.shape[0]])
+            var gradients: [(UInt64, Tensor)] = []
+            if needsX { gradients.append((xID, base.matmul(rows, weight).reshaped(inputShape))) }
+            if let input {
+                let inputRows = input.reshaped([-1, weight.shape[1]])
+                gradients.append((weightID, base.matmul(rows, inputRows, transposeA: true, transposeB: false)))
             }
-            if needsBias, let bias { gradients.append((bias, base.sum(rows, toShape: bias.shape))) }
+            if needsBias, let biasID { gradients.append((biasID, base.sum(rows, toShape: biasShape))) }
             return gradients
         }
         return out
@@ -153,26 +159,22 @@ extension GradientTape {
         let out = base.conv2d(x, weight: weight, bias: bias, stride: stride, padding: padding)
         guard needsRecording(x, weight, bias) else { return out }
         let (needsX, needsWeight, needsBias) = (isTracked(x), isTracked(weight), bias.map(isTracked) ?? false)
+        let (xID, inputShape, input) = (x.storage.id, x.shape, needsWeight ? x : nil)
+        let (weightID, biasID, biasShape) = (weight.storage.id, bias?.storage.id, bias?.shape ?? [])
         append(out) { [base] gradient in
-            var gradients: [(Tensor, Tensor)] = []
+            var gradients: [(UInt64, Tensor)] = []
             if needsX {
-                gradients.append(
-                    (
-                        x,
-                        base.conv2dBackwardInput(
-                            gradient, weight: weight, inputShape: x.shape, stride: stride, padding: padding)
-                    ))
+                let inputGradient = base.conv2dBackwardInput(
+                    gradient, weight: weight, inputShape: inputShape, stride: stride, padding: padding)
+                gradients.append((xID, inputGradient))
             }
-            if needsWeight {
-                gradients.append(
-                    (
-                        weight,
-                        base.conv2dBackwardWeight(
-                            gradient, input: x, kernelHeight: weight.shape[1], kernelWidth: weight.shape[2],
-                            stride: stride, padding: padding)
-                    ))
+            if let input {
+                let weightGradient = base.conv2dBackwardWeight(
+                    gradient, input: input, kernelHeight: weight.shape[1], kernelWidth: weight.shape[2],
+                    stride: stride, padding: padding)
+                gradients.append((weightID, weightGradient))
             }
-            if needsBias, let bias { gradients.append((bias, base.sum(gradient, toShape: bias.shape))) }
+            if needsBias, let biasID { gradients.append((biasID, base.sum(gradient, toShape: biasShape))) }
             return gradients
         }
         return out
@@ -209,10 +211,10 @@ extension GradientTape {
 
     private static func normalizationPairs(
         _ gradients: NormalizationGradients, x: Tensor, weight: Tensor, bias: Tensor?
-    ) -> [(Tensor, Tensor)] {
-        var pairs = [(x, gradients.input)]
-        if let weightGradient = gradients.weight { pairs.append((weight, weightGradient)) }
-        if let bias, let biasGradient = gradients.bias { pairs.append((bias, biasGradient)) }
+    ) -> [(UInt64, Tensor)] {
+        var pairs = [(x.storage.id, gradients.input)]
+        if let weightGradient = gradients.weight { pairs.append((weight.storage.id, weightGradient)) }
+        if let bias, let biasGradient = gradients.bias { pairs.append((bias.storage.id, biasGradient)) }
         return pairs
     }
 
@@ -221,7 +223,7 @@ extension GradientTape {
     public func activation(_ x: Tensor, _ kind: Activation) -> Tensor {
         let out = base.activation(x, kind)
         if needsRecording(x) {
-            append(out) { [base] gradient in [(x, base.activationBackward(gradient, input: x, kind))] }
+            append(out) { [base] gradient in [(x.storage.id, base.activationBackward(gradient, input: x, kind))] }
         }
         return out
     }
@@ -229,7 +231,7 @@ extension GradientTape {
     public func geglu(_ x: Tensor) -> Tensor {
         let out = base.geglu(x)
         if needsRecording(x) {
-            append(out) { [base] gradient in [(x, base.gegluBackward(gradient, input: x))] }
+            append(out) { [base] gradient in [(x.storage.id, base.gegluBackward(gradient, input: x))] }
         }
         return out
     }
@@ -241,10 +243,10 @@ extension GradientTape {
         append(out) { [base] gradient in
             let gradients = base.attentionBackward(
                 gradient, query: query, key: key, value: value, heads: heads, causal: causal)
-            var pairs: [(Tensor, Tensor)] = []
-            if needs.0 { pairs.append((query, gradients.query)) }
-            if needs.1 { pairs.append((key, gradients.key)) }
-            if needs.2 { pairs.append((value, gradients.value)) }
+            var pairs: [(UInt64, Tensor)] = []
+            if needs.0 { pairs.append((query.storage.id, gradients.query)) }
+            if needs.1 { pairs.append((key.storage.id, gradients.key)) }
+            if needs.2 { pairs.append((value.storage.id, gradients.value)) }
             return pairs
         }
         return out
@@ -255,11 +257,11 @@ extension GradientTape {
     public func add(_ a: Tensor, _ b: Tensor) -> Tensor {
         let out = base.add(a, b)
         guard needsRecording(a, b) else { return out }
-        let (needsA, needsB) = (isTracked(a), isTracked(b))
+        let (aID, bID, bShape) = (isTracked(a) ? a.storage.id : nil, isTracked(b) ? b.storage.id : nil, b.shape)
         append(out) { [base] gradient in
-            var pairs: [(Tensor, Tensor)] = []
-            if needsA { pairs.append((a, gradient)) }
-            if needsB { pairs.append((b, Self.reduced(gradient, to: b.shape, base))) }
+            var pairs: [(UInt64, Tensor)] = []
+            if let aID { pairs.append((aID, gradient)) }
+            if let bID { pairs.append((bID, Self.reduced(gradient, to: bShape, base))) }
             return pairs
         }
         return out
@@ -268,11 +270,13 @@ extension GradientTape {
     public func multiply(_ a: Tensor, _ b: Tensor) -> Tensor {
         let out = base.multiply(a, b)
         guard needsRecording(a, b) else { return out }
-        let (needsA, needsB) = (isTracked(a), isTracked(b))
+        // Each operand's gradient needs the other operand only.
+        let (aID, bID, bShape) = (a.storage.id, b.storage.id, b.shape)
+        let (savedA, savedB) = (isTracked(b) ? a : nil, isTracked(a) ? b : nil)
         append(out) { [base] gradient in
-            var pairs: [(Tensor, Tensor)] = []
-            if needsA { pairs.append((a, base.multiply(gradient, b))) }
-            if needsB { pairs.append((b, Self.reduced(base.multiply(gradient, a), to: b.shape, base))) }
+            var pairs: [(UInt64, Tensor)] = []
+            if let savedB { pairs.append((aID, base.multiply(gradient, savedB))) }
+            if let savedA { pairs.append((bID, Self.reduced(base.multiply(gradient, savedA), to: bShape, base))) }
             return pairs
         }
         return out
@@ -286,10 +290,10 @@ extension GradientTape {
     public func linearCombination(_ terms: [(Float, Tensor)]) -> Tensor {
         let out = base.linearCombination(terms)
         if isRecording && terms.contains(where: { isTracked($0.1) }) {
-            let trackedTerms = terms.filter { isTracked($0.1) }
+            let trackedTerms = terms.filter { isTracked($0.1) }.map { ($0.0, $0.1.storage.id) }
             append(out) { [base] gradient in
-                trackedTerms.map { coefficient, x in
-                    (x, coefficient == 1 ? gradient : base.linearCombination([(coefficient, gradient)]))
+                trackedTerms.map { coefficient, id in
+                    (id, coefficient == 1 ? gradient : base.linearCombination([(coefficient, gradient)]))
                 }
             }
         }
@@ -304,7 +308,7 @@ extension GradientTape {
     public func exp(_ x: Tensor) -> Tensor {
         let out = base.exp(x)
         if needsRecording(x) {
-            append(out) { [base] gradient in [(x, base.multiply(gradient, out))] }
+            append(out) { [base] gradient in [(x.storage.id, base.multiply(gradient, out))] }
         }
         return out
     }
@@ -314,8 +318,9 @@ extension GradientTape {
     public func upsampleNearest(_ x: Tensor, height: Int, width: Int) -> Tensor {
         let out = base.upsampleNearest(x, height: height, width: width)
         if needsRecording(x) {
+            let (id, height, width) = (x.storage.id, x.shape[1], x.shape[2])
             append(out) { [base] gradient in
-                [(x, base.upsampleNearestBackward(gradient, inputHeight: x.shape[1], inputWidth: x.shape[2]))]
+                [(id, base.upsampleNearestBackward(gradient, inputHeight: height, inputWidth: width))]
             }
         }
         return out

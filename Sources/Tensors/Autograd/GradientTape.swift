@@ -6,8 +6,9 @@
 /// read `gradient(of:)`. Only ops downstream of a parameter are recorded, and each keeps only what its backward
 /// needs, so frozen base weights never get gradient buffers and frozen sub-graphs cost nothing but the forward.
 ///
-/// Tensors are identified by their storage (reshaping keeps it), so a tensor's gradient is found under any of its
-/// shapes. A tape is used from one thread at a time, like the trainer that owns it.
+/// Tensors are identified by their storage's id (reshaping keeps it), so a tensor's gradient is found under any of
+/// its shapes, and the record keeps alive only the tensors that backward closures use (as PyTorch's saved tensors).
+/// A tape is used from one thread at a time, like the trainer that owns it.
 public final class GradientTape: Backend, @unchecked Sendable {
     public let base: any Backend
     public var device: Device { base.device }
@@ -22,10 +23,10 @@ public final class GradientTape: Backend, @unchecked Sendable {
 
     public private(set) var isRecording = false
     private var nodes: [Node] = []
-    /// Storages of the tensors that depend on a parameter (parameters included), kept alive by `nodes`/`parameters`.
-    private var tracked: Set<ObjectIdentifier> = []
-    private var parameters: [ObjectIdentifier: Tensor] = [:]
-    private var accumulated: [ObjectIdentifier: Tensor] = [:]
+    /// Storage ids of the tensors that depend on a parameter, parameters included.
+    private var tracked: Set<UInt64> = []
+    private var parameters: [UInt64: Tensor] = [:]
+    private var accumulated: [UInt64: Tensor] = [:]
 
     public init(_ base: any Backend) {
         self.base = base
@@ -35,7 +36,7 @@ public final class GradientTape: Backend, @unchecked Sendable {
     /// `clearGradients()`.
     @discardableResult
     public func parameter(_ tensor: Tensor) -> Tensor {
-        let id = ObjectIdentifier(tensor.storage)
+        let id = tensor.storage.id
         parameters[id] = tensor
         tracked.insert(id)
         return tensor
@@ -51,7 +52,7 @@ public final class GradientTape: Backend, @unchecked Sendable {
 
     /// The gradient accumulated for a parameter, shaped like it; `nil` when no recorded op used it.
     public func gradient(of parameter: Tensor) -> Tensor? {
-        accumulated[ObjectIdentifier(parameter.storage)]?.reshaped(parameter.shape)
+        accumulated[parameter.storage.id]?.reshaped(parameter.shape)
     }
 
     public func clearGradients() { accumulated = [:] }
@@ -78,7 +79,7 @@ public final class GradientTape: Backend, @unchecked Sendable {
         let recorded = nodes
         nodes = []
         // Checkpointed regions re-record while this runs, so the tracked set stays until the end.
-        let remaining = propagate(recorded, seeds: [(ObjectIdentifier(output.storage), gradient)])
+        let remaining = propagate(recorded, seeds: [(output.storage.id, gradient)])
         discardRecord()
         for (id, gradient) in remaining where parameters[id] != nil {
             accumulate(gradient, into: &accumulated, id)
@@ -99,47 +100,50 @@ public final class GradientTape: Backend, @unchecked Sendable {
 
     // MARK: Recording
 
-    /// One recorded op: its outputs, and a closure from their gradients (`nil` for an output no gradient reached)
-    /// to the gradients of the inputs that need one, keyed by storage.
+    /// One recorded op: the storage ids and shapes of its outputs, and a closure from their gradients (`nil` for an
+    /// output no gradient reached) to the gradients of the inputs that need one, by storage id.
     struct Node {
-        let outputs: [Tensor]
-        let backward: ([Tensor?]) -> [(ObjectIdentifier, Tensor)]
+        let outputs: [(id: UInt64, shape: [Int])]
+        let backward: ([Tensor?]) -> [(UInt64, Tensor)]
     }
 
-    func isTracked(_ tensor: Tensor) -> Bool { tracked.contains(ObjectIdentifier(tensor.storage)) }
+    func isTracked(_ tensor: Tensor) -> Bool { tracked.contains(tensor.storage.id) }
 
     /// Whether an op on `inputs` must be recorded.
     func needsRecording(_ inputs: Tensor?...) -> Bool {
         isRecording && inputs.contains { $0.map(isTracked) ?? false }
     }
 
-    func append(_ outputs: [Tensor], backward: @escaping ([Tensor?]) -> [(ObjectIdentifier, Tensor)]) {
-        for output in outputs { tracked.insert(ObjectIdentifier(output.storage)) }
-        nodes.append(Node(outputs: outputs, backward: backward))
+    func append(_ outputs: [Tensor], backward: @escaping ([Tensor?]) -> [(UInt64, Tensor)]) {
+        for output in outputs { tracked.insert(output.storage.id) }
+        nodes.append(Node(outputs: outputs.map { ($0.storage.id, $0.shape) }, backward: backward))
     }
 
-    /// Records a single-output op whose backward produces `(input, gradient)` pairs for its tracked inputs.
-    func append(_ output: Tensor, backward: @escaping (Tensor) -> [(Tensor, Tensor)]) {
+    /// Records a single-output op whose backward produces `(input id, gradient)` pairs for its tracked inputs.
+    func append(_ output: Tensor, backward: @escaping (Tensor) -> [(UInt64, Tensor)]) {
+        let shape = output.shape
         append([output]) { gradients in
             guard let gradient = gradients[0] else { return [] }
-            return backward(gradient.reshaped(output.shape)).map { (ObjectIdentifier($0.0.storage), $0.1) }
+            return backward(gradient.reshaped(shape))
         }
     }
 
     /// Runs `nodes` backward from `seeds`; returns the gradients that reached tensors no node produced (parameters,
     /// and the inputs of a checkpointed region).
-    func propagate(_ nodes: [Node], seeds: [(ObjectIdentifier, Tensor)]) -> [ObjectIdentifier: Tensor] {
-        var gradients: [ObjectIdentifier: Tensor] = [:]
+    func propagate(_ nodes: [Node], seeds: [(UInt64, Tensor)]) -> [UInt64: Tensor] {
+        var gradients: [UInt64: Tensor] = [:]
         for (id, gradient) in seeds { accumulate(gradient, into: &gradients, id) }
         for node in nodes.reversed() {
-            let outputGradients = node.outputs.map { gradients.removeValue(forKey: ObjectIdentifier($0.storage)) }
+            let outputGradients = node.outputs.map { output in
+                gradients.removeValue(forKey: output.id)?.reshaped(output.shape)
+            }
             guard outputGradients.contains(where: { $0 != nil }) else { continue }
             for (id, gradient) in node.backward(outputGradients) { accumulate(gradient, into: &gradients, id) }
         }
         return gradients
     }
 
-    private func accumulate(_ gradient: Tensor, into gradients: inout [ObjectIdentifier: Tensor], _ id: ObjectIdentifier) {
+    private func accumulate(_ gradient: Tensor, into gradients: inout [UInt64: Tensor], _ id: UInt64) {
         if let existing = gradients[id] {
             gradients[id] = base.add(existing, gradient.reshaped(existing.shape))
         } else {
@@ -166,7 +170,7 @@ public final class GradientTape: Backend, @unchecked Sendable {
     /// Runs a checkpointed region again with recording on, then backward through it alone.
     private func recompute(
         _ body: ([Tensor]) -> [Tensor], inputs: [Tensor], offsets: (start: UInt64, end: UInt64), gradients: [Tensor?]
-    ) -> [(ObjectIdentifier, Tensor)] {
+    ) -> [(UInt64, Tensor)] {
         let (outerNodes, outerOffset, wasRecording) = (nodes, randomOffset, isRecording)
         nodes = []
         randomOffset = offsets.start
@@ -176,7 +180,7 @@ public final class GradientTape: Backend, @unchecked Sendable {
         let region = nodes
         (nodes, randomOffset, isRecording) = (outerNodes, outerOffset, wasRecording)
         let seeds = zip(outputs, gradients).compactMap { output, gradient in
-            gradient.map { (ObjectIdentifier(output.storage), $0) }
+            gradient.map { (output.storage.id, $0) }
         }
         return Array(propagate(region, seeds: seeds))
     }
