@@ -33,7 +33,8 @@ final class TrainingConsole: @unchecked Sendable {
             case .sample(let sample):
                 message("sample \(sample.promptIndex) at step \(sample.step): \(sample.url.path)")
             case .checkpoint(let checkpoint):
-                message("saved \(checkpoint.url.path) (step \(checkpoint.step), sha256 \(checkpoint.sha256.prefix(12)))")
+                message(
+                    "saved \(checkpoint.url.path) (step \(checkpoint.step), sha256 \(checkpoint.sha256.prefix(12)))")
             case .log(let level, let text):
                 message(level == .info ? text : "\(level.rawValue): \(text)")
             }
@@ -59,7 +60,8 @@ final class TrainingConsole: @unchecked Sendable {
         let rates = progress.learningRates.sorted { $0.key < $1.key }.map { "\($0.key) \(format($0.value))" }
         return [
             "\(bar) \(progress.step)/\(progress.totalSteps)", "epoch \(progress.epoch)/\(progress.totalEpochs)",
-            "loss \(format(progress.loss)) (avg \(format(progress.smoothedLoss)))", "lr " + rates.joined(separator: ", "),
+            "loss \(format(progress.loss)) (avg \(format(progress.smoothedLoss)))",
+            "lr " + rates.joined(separator: ", "),
             String(format: "%.2f it/s", progress.stepsPerSecond), "ETA " + duration(progress.secondsRemaining),
         ].joined(separator: "  ")
     }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Tensors
 
 /// The tape's plumbing: which ops it records, how gradients flow through layout ops and fan-out, and that
@@ -12,7 +13,9 @@ struct GradientTapeTests {
         var result = [Double](repeating: 0, count: out * inFeatures)
         for o in 0..<out {
             for i in 0..<inFeatures {
-                for r in 0..<rows { result[o * inFeatures + i] += Double(g[r * out + o]) * Double(x[r * inFeatures + i]) }
+                for r in 0..<rows {
+                    result[o * inFeatures + i] += Double(g[r * out + o]) * Double(x[r * inFeatures + i])
+                }
             }
         }
         return result

@@ -17,7 +17,17 @@ public final class TrainingControl: @unchecked Sendable {
     public var isStopRequested: Bool { lock.withLock { stop } }
 
     /// Whether a sample was requested since the last call.
-    func takeSampleRequest() -> Bool { lock.withLock { defer { sample = false }; return sample } }
+    func takeSampleRequest() -> Bool {
+        lock.withLock {
+            defer { sample = false }
+            return sample
+        }
+    }
     /// Whether a checkpoint was requested since the last call.
-    func takeCheckpointRequest() -> Bool { lock.withLock { defer { save = false }; return save } }
+    func takeCheckpointRequest() -> Bool {
+        lock.withLock {
+            defer { save = false }
+            return save
+        }
+    }
 }

@@ -18,7 +18,9 @@ public struct LatentCacheKey: Hashable, Sendable {
         flipped: Bool
     ) {
         (self.imageSHA256, self.vaeFingerprint) = (imageSHA256, vaeFingerprint)
-        (self.width, self.height, self.cropLeft, self.cropTop, self.flipped) = (width, height, cropLeft, cropTop, flipped)
+        (self.width, self.height, self.cropLeft, self.cropTop, self.flipped) = (
+            width, height, cropLeft, cropTop, flipped
+        )
     }
 
     /// The on-disk name: a hash of every field, so no two keys share a file.

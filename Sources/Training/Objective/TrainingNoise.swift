@@ -50,7 +50,8 @@ public struct TrainingNoise {
             for b in 0..<batch {
                 for pixel in 0..<(height * width) {
                     for c in 0..<channels {
-                        noise[(b * height * width + pixel) * channels + c] += settings.offset * offsets[b * channels + c]
+                        noise[(b * height * width + pixel) * channels + c] +=
+                            settings.offset * offsets[b * channels + c]
                     }
                 }
             }
