@@ -51,13 +51,16 @@ let package = Package(
             ]
         ),
 
+        // Fixture locations, golden files and tolerance checks shared by the test targets.
+        .target(name: "TestSupport", dependencies: ["Tensors", "SafeTensors"], path: "Tests/TestSupport"),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "SafeTensors"]),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"], exclude: ["Fixtures"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "CZlib"]),
-        .testTarget(name: "DiffusionTests", dependencies: ["Diffusion", "Tensors", "SafeTensors"]),
-        .testTarget(name: "LoRATests", dependencies: ["LoRA", "Diffusion", "Tensors", "SafeTensors"]),
+        .testTarget(name: "DiffusionTests", dependencies: ["Diffusion", "Tensors", "SafeTensors", "TestSupport"]),
+        .testTarget(name: "LoRATests", dependencies: ["LoRA", "Diffusion", "Tensors", "SafeTensors", "TestSupport"]),
         .testTarget(
-            name: "TrainingTests", dependencies: ["Training", "LoRA", "Diffusion", "Imaging", "Tensors", "SafeTensors"]),
+            name: "TrainingTests",
+            dependencies: ["Training", "LoRA", "Diffusion", "Imaging", "Tensors", "SafeTensors", "TestSupport"]),
         .testTarget(name: "LoradCLITests", dependencies: ["lorad", "SafeTensors"]),
     ]
 )

@@ -1,6 +1,7 @@
 import Foundation
 import SafeTensors
 import Tensors
+import TestSupport
 import Testing
 
 @testable import Diffusion

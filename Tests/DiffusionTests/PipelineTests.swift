@@ -1,7 +1,8 @@
 import Diffusion
 import Foundation
-import Testing
 import Tensors
+import TestSupport
+import Testing
 
 /// Text-to-image on the tiny fixture models against diffusers' pipelines (`tools/make_fixtures.py`): the same
 /// initial latents (`pipe.latents_in`, diffusers' `latents=`), prompt, guidance and step count, for every sampler.

@@ -1,7 +1,8 @@
 import Diffusion
 import Foundation
-import Testing
 import Tensors
+import TestSupport
+import Testing
 
 /// The samplers' schedules and update rules against diffusers 0.42.1. Expected values come from
 /// `Scheduler.from_config(config).set_timesteps(steps)` (and, for the goldens, from `tools/make_fixtures.py`).

@@ -1,7 +1,8 @@
 import Foundation
 import SafeTensors
-import Testing
 import Tensors
+import TestSupport
+import Testing
 
 @testable import Diffusion
 

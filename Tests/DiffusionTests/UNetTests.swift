@@ -1,7 +1,8 @@
 import Diffusion
 import Foundation
-import Testing
 import Tensors
+import TestSupport
+import Testing
 
 @Suite struct UNetTests {
     let backend = CPUBackend()
