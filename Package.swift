@@ -13,16 +13,21 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
     ],
     targets: [
-        // System libraries (Debian: libopenblas-dev, zlib1g-dev).
+        // System libraries (Debian: libopenblas-dev, zlib1g-dev, libjpeg62-turbo-dev, libpng-dev, libwebp-dev).
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas"),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib"),
+        .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg"),
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng"),
+        .systemLibrary(name: "CWebP", pkgConfig: "libwebp"),
+        // libjpeg and libpng decoding behind setjmp, so that their fatal errors come back as statuses.
+        .target(name: "CImageShims", dependencies: ["CJPEG", "CPNG"]),
 
         // Tensor, DType, the Backend protocol, the CPU backend and the Philox RNG.
         .target(name: "Tensors", dependencies: ["CBLAS"]),
         // Reading (memory-mapped) and writing .safetensors files.
         .target(name: "SafeTensors"),
-        // Image encoding (PNG through zlib).
-        .target(name: "Imaging", dependencies: ["CZlib"]),
+        // Images: decoding (JPEG, PNG, WebP, BMP), EXIF orientation, resizing for training, PNG encoding.
+        .target(name: "Imaging", dependencies: ["CZlib", "CJPEG", "CPNG", "CWebP", "CImageShims"]),
         // Model configs, weight loading, tokenizer, text encoder, UNet, VAE, schedulers and pipelines.
         .target(
             name: "Diffusion",
@@ -55,7 +60,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["Tensors", "SafeTensors"], path: "Tests/TestSupport"),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "SafeTensors"]),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"], exclude: ["Fixtures"]),
-        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "CZlib"]),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "CZlib"], exclude: ["Fixtures"]),
         .testTarget(name: "DiffusionTests", dependencies: ["Diffusion", "Tensors", "SafeTensors", "TestSupport"]),
         .testTarget(name: "LoRATests", dependencies: ["LoRA", "Diffusion", "Tensors", "SafeTensors", "TestSupport"]),
         .testTarget(
