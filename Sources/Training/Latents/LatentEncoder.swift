@@ -3,7 +3,7 @@ import Imaging
 import Tensors
 
 /// Encodes training images into latents as sd-scripts' `cache_batch_latents` does: pixels to [−1, 1]
-/// (`x/127.5 − 1`), the VAE's posterior, one sample of it. The sample's noise comes from Philox keyed by the
+/// (`IMAGE_TRANSFORMS`), the VAE's posterior, one sample of it. The sample's noise comes from Philox keyed by the
 /// image's content hash, so a re-encoded image gets the same latents.
 public struct LatentEncoder {
     public let vae: AutoencoderKL
@@ -17,8 +17,7 @@ public struct LatentEncoder {
     /// `image` (RGB, already resized and cropped to its bucket) → unscaled latents `[h, w, C]`.
     public func encode(_ image: Image, noiseSeed: UInt64) -> CachedLatents {
         precondition(image.channels == 3, "latents are encoded from RGB images")
-        let pixels = backend.upload(
-            image.pixels.map { Float($0) / 127.5 - 1 }, shape: [1, image.height, image.width, 3])
+        let pixels = backend.upload(image.signedUnitValues(), shape: [1, image.height, image.width, 3])
         var generator = PhiloxGenerator(seed: noiseSeed, stream: 0)
         let latents = vae.encode(pixels).sample(generator: &generator)
         return CachedLatents(values: backend.download(latents), shape: Array(latents.shape.dropFirst()))
