@@ -53,7 +53,7 @@ struct SampleCommand: AsyncParsableCommand {
     @Option(help: "The PNG to write.")
     var out: String = "sample.png"
 
-    @Option(help: "cpu (the CUDA backend is not built yet).")
+    @Option(help: "cpu or auto (the CUDA backend is not built yet).")
     var device: String = "cpu"
 
     func run() async throws {
@@ -65,7 +65,7 @@ struct SampleCommand: AsyncParsableCommand {
         guard steps > 0 else { throw UsageError("--steps must be positive, got \(steps)") }
         guard cfgScale.isFinite else { throw UsageError("--cfg-scale must be a finite number") }
         guard clipSkip >= 1 else { throw UsageError("--clip-skip must be at least 1, got \(clipSkip)") }
-        let backend = try makeBackend()
+        let backend = try DeviceChoice.backend(named: device)
 
         let modelURL = URL(fileURLWithPath: model)
         guard FileManager.default.fileExists(atPath: modelURL.path) else {
@@ -115,13 +115,5 @@ struct SampleCommand: AsyncParsableCommand {
         let elapsed = started.duration(to: .now)
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
         print("wrote \(out) in \(String(format: "%.1f", seconds)) s")
-    }
-
-    private func makeBackend() throws -> any Backend {
-        switch device {
-        case "cpu": return CPUBackend()
-        case "cuda": throw UsageError("--device cuda: the CUDA backend is not built yet; use --device cpu")
-        default: throw UsageError("unknown --device '\(device)' (choose cpu)")
-        }
     }
 }
