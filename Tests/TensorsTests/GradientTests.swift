@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import Tensors
+@testable import Tensors
 
 /// Every backward op against (1) a naive double-precision loop of its analytic gradient and (2) central finite
 /// differences of a naive double-precision forward (`Naive`), on small odd shapes. The f32 results are held to
@@ -81,6 +81,15 @@ struct GradientTests {
             stride: g.stride, padding: g.padding)
         expectClose(dx, g.inputGradient(dy, w), shape: g.inputShape, "conv2d input gradient")
         expectClose(dw, g.weightGradient(dy, x), shape: g.weightShape, "conv2d weight gradient")
+        // One output row (pixel) per column buffer: the terms of an element then come from several chunks.
+        let rowChunks = backend.conv2dBackwardInput(
+            upload(dy, g.outputShape), weight: upload(w, g.weightShape), inputShape: g.inputShape, stride: g.stride,
+            padding: g.padding, chunkBytes: 1)
+        let pixelChunks = backend.conv2dBackwardWeight(
+            upload(dy, g.outputShape), input: upload(x, g.inputShape), kernelHeight: g.kernel, kernelWidth: g.kernel,
+            stride: g.stride, padding: g.padding, chunkBytes: 1)
+        expectClose(rowChunks, g.inputGradient(dy, w), shape: g.inputShape, "conv2d input gradient by rows")
+        expectClose(pixelChunks, g.weightGradient(dy, x), shape: g.weightShape, "conv2d weight gradient by pixels")
         expectClose(
             dx, Naive.numericGradient(at: x, upstream: dy) { g.forward($0, w) }, shape: g.inputShape,
             "conv2d input gradient against finite differences")
@@ -219,6 +228,13 @@ struct GradientTests {
         expectClose(result.query, expected.dq, shape: queryShape, "attention query gradient")
         expectClose(result.key, expected.dk, shape: keyShape, "attention key gradient")
         expectClose(result.value, expected.dv, shape: keyShape, "attention value gradient")
+        // One query row per chunk: dK and dV then add up the terms of every chunk.
+        let byRows = backend.attentionBackward(
+            upload(dO, queryShape), query: upload(q, queryShape), key: upload(k, keyShape), value: upload(v, keyShape),
+            heads: a.heads, causal: a.causal, chunkBytes: 1)
+        expectClose(byRows.query, expected.dq, shape: queryShape, "attention query gradient by rows")
+        expectClose(byRows.key, expected.dk, shape: keyShape, "attention key gradient by rows")
+        expectClose(byRows.value, expected.dv, shape: keyShape, "attention value gradient by rows")
         expectClose(
             result.query, Naive.numericGradient(at: q, upstream: dO) { a.forward($0, k, v) }, shape: queryShape,
             "attention query gradient against finite differences")

@@ -6,6 +6,16 @@ extension CPUBackend {
     public func attentionBackward(
         _ gradOutput: Tensor, query: Tensor, key: Tensor, value: Tensor, heads: Int, causal: Bool
     ) -> (query: Tensor, key: Tensor, value: Tensor) {
+        attentionBackward(
+            gradOutput, query: query, key: key, value: value, heads: heads, causal: causal,
+            chunkBytes: Self.attentionChunkBytes)
+    }
+
+    /// `attentionBackward` with score buffers of at most `chunkBytes` each (at least one query row); tests use small
+    /// chunks to cover the accumulation across chunks.
+    func attentionBackward(
+        _ gradOutput: Tensor, query: Tensor, key: Tensor, value: Tensor, heads: Int, causal: Bool, chunkBytes: Int
+    ) -> (query: Tensor, key: Tensor, value: Tensor) {
         precondition(
             query.rank == 3 && key.rank == 3 && value.shape == key.shape && gradOutput.shape == query.shape,
             "attentionBackward \(gradOutput), \(query), \(key), \(value)")
@@ -24,7 +34,7 @@ extension CPUBackend {
             dv.initialize(repeating: 0, count: valueGradient.elementCount)
         }
 
-        let chunk = max(1, min(queries, Self.attentionChunkBytes / (4 * max(keys, 1))))
+        let chunk = max(1, min(queries, chunkBytes / (4 * max(keys, 1))))
         let probabilities = UnsafeMutablePointer<Float>.allocate(capacity: chunk * keys)
         let scoreGradients = UnsafeMutablePointer<Float>.allocate(capacity: chunk * keys)
         defer {

@@ -2,6 +2,16 @@ extension CPUBackend {
     public func conv2dBackwardInput(
         _ gradOutput: Tensor, weight: Tensor, inputShape: [Int], stride: Int, padding: Padding2D
     ) -> Tensor {
+        conv2dBackwardInput(
+            gradOutput, weight: weight, inputShape: inputShape, stride: stride, padding: padding,
+            chunkBytes: Self.im2colChunkBytes)
+    }
+
+    /// `conv2dBackwardInput` with column buffers of at most `chunkBytes` (at least one output row); tests use small
+    /// chunks to cover the accumulation across chunks.
+    func conv2dBackwardInput(
+        _ gradOutput: Tensor, weight: Tensor, inputShape: [Int], stride: Int, padding: Padding2D, chunkBytes: Int
+    ) -> Tensor {
         precondition(weight.rank == 4, "conv2dBackwardInput expects an OHWI weight, got \(weight)")
         let geometry = ConvolutionGeometry(
             input: inputShape, kernelHeight: weight.shape[1], kernelWidth: weight.shape[2], stride: stride,
@@ -27,7 +37,7 @@ extension CPUBackend {
         // threads write one element, so the result does not depend on thread timing.
         destination.initialize(repeating: 0, count: out.elementCount)
         let outRows = geometry.batch * geometry.outHeight
-        let rowsPerChunk = max(1, min(outRows, Self.im2colChunkBytes / max(1, geometry.outWidth * patch * 4)))
+        let rowsPerChunk = max(1, min(outRows, chunkBytes / max(1, geometry.outWidth * patch * 4)))
         let columns = UnsafeMutablePointer<Float>.allocate(capacity: rowsPerChunk * geometry.outWidth * patch)
         defer { columns.deallocate() }
         for firstRow in Swift.stride(from: 0, to: outRows, by: rowsPerChunk) {
@@ -82,6 +92,16 @@ extension CPUBackend {
     public func conv2dBackwardWeight(
         _ gradOutput: Tensor, input: Tensor, kernelHeight: Int, kernelWidth: Int, stride: Int, padding: Padding2D
     ) -> Tensor {
+        conv2dBackwardWeight(
+            gradOutput, input: input, kernelHeight: kernelHeight, kernelWidth: kernelWidth, stride: stride,
+            padding: padding, chunkBytes: Self.im2colChunkBytes)
+    }
+
+    /// `conv2dBackwardWeight` with im2col buffers of at most `chunkBytes` (at least one pixel).
+    func conv2dBackwardWeight(
+        _ gradOutput: Tensor, input: Tensor, kernelHeight: Int, kernelWidth: Int, stride: Int, padding: Padding2D,
+        chunkBytes: Int
+    ) -> Tensor {
         let geometry = ConvolutionGeometry(
             input: input.shape, kernelHeight: kernelHeight, kernelWidth: kernelWidth, stride: stride, padding: padding)
         precondition(
@@ -101,7 +121,7 @@ extension CPUBackend {
         }
 
         // gradOutputᵀ · im2col(input), accumulated over chunks of pixels in a fixed order.
-        let chunk = geometry.pixelsPerChunk(bytes: Self.im2colChunkBytes)
+        let chunk = geometry.pixelsPerChunk(bytes: chunkBytes)
         let columns = UnsafeMutablePointer<Float>.allocate(capacity: chunk * patch)
         defer { columns.deallocate() }
         if pixels == 0 { destination.initialize(repeating: 0, count: out.elementCount) }
