@@ -37,6 +37,7 @@ extension CPUBackend {
 
     public func scatterAddRows(_ x: Tensor, rows: [Int], count: Int) -> Tensor {
         precondition(x.rank >= 1 && x.shape[0] == rows.count, "scatterAddRows: \(rows.count) rows for \(x)")
+        precondition(count >= 0, "scatterAddRows into \(count) rows")
         let width = x.shape.dropFirst().reduce(1, *)
         // The sources of each target row, in increasing source index, so that repeated rows add in a fixed order.
         var sources = [[Int]](repeating: [], count: count)

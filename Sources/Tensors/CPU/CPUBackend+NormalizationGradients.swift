@@ -20,8 +20,9 @@ extension CPUBackend {
         let count = Double(positions * perGroup)
         let out = allocate(input.shape)
         let (source, gradient, destination) = (floats(input), floats(gradOutput), floats(out))
-        let gamma = (0..<channels).map { Double(floats(weight)[$0]) }
-        let beta = (0..<channels).map { Double(floats(bias)[$0]) }
+        let (weights, biases) = (floats(weight), floats(bias))
+        let gamma = (0..<channels).map { Double(weights[$0]) }
+        let beta = (0..<channels).map { Double(biases[$0]) }
         var weightGradient = [Double](repeating: 0, count: channels)
         var biasGradient = [Double](repeating: 0, count: channels)
         let blockSize = Parallel.blockSize(items: positions, cost: channels)
