@@ -48,7 +48,7 @@ extension CPUBackend {
 
 /// Softmax over the first `visible` entries of a row; the rest (masked keys) become 0.
 @inline(__always)
-private func softmaxRow(_ row: UnsafeMutablePointer<Float>, visible: Int, length: Int) {
+func softmaxRow(_ row: UnsafeMutablePointer<Float>, visible: Int, length: Int) {
     var maximum = -Float.infinity
     for j in 0..<visible { maximum = max(maximum, row[j]) }
     var sum: Float = 0

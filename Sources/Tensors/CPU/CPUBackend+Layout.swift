@@ -100,16 +100,13 @@ extension CPUBackend {
         precondition(x.rank == 4, "upsampleNearest expects NHWC, got \(x)")
         let (n, h, w, c) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
         let out = allocate([n, height, width, c])
-        // PyTorch's "nearest": source = min(floor(destination · in/out), in − 1), the scale in Float.
-        let rowScale = Float(h) / Float(height)
-        let columnScale = Float(w) / Float(width)
-        let sourceColumns = (0..<width).map { min(Int((Float($0) * columnScale).rounded(.down)), w - 1) }
+        let sourceRows = nearestSourceIndices(height, from: h)
+        let sourceColumns = nearestSourceIndices(width, from: w)
         let (src, dst) = (floats(x), floats(out))
         Parallel.forEachChunk(n * height, grain: max(1, 16_384 / max(width * c, 1))) { range in
             for row in range {
                 let (image, y) = row.quotientAndRemainder(dividingBy: height)
-                let sourceRow = min(Int((Float(y) * rowScale).rounded(.down)), h - 1)
-                let source = src + (image * h + sourceRow) * w * c
+                let source = src + (image * h + sourceRows[y]) * w * c
                 let target = dst + row * width * c
                 for (column, sourceColumn) in sourceColumns.enumerated() {
                     (target + column * c).update(from: source + sourceColumn * c, count: c)
@@ -118,4 +115,12 @@ extension CPUBackend {
         }
         return out
     }
+}
+
+/// The input index that each of `outputCount` positions copies when resizing from `inputCount` positions, by
+/// PyTorch's "nearest" rule: min(floor(i · in/out), in − 1), with the scale in Float.
+func nearestSourceIndices(_ outputCount: Int, from inputCount: Int) -> [Int] {
+    precondition(inputCount > 0 || outputCount == 0, "nearest resize of \(inputCount) positions to \(outputCount)")
+    let scale = Float(inputCount) / Float(outputCount)
+    return (0..<outputCount).map { min(Int((Float($0) * scale).rounded(.down)), inputCount - 1) }
 }

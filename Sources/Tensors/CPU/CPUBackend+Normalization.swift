@@ -12,20 +12,15 @@ extension CPUBackend {
         let out = allocate(x.shape)
         let (src, dst, gamma, beta) = (floats(x), floats(out), floats(weight), floats(bias))
 
-        // Two passes in double precision (mean, then squared deviations) so that large means do not cancel.
         var scales = [Float](repeating: 0, count: samples * channels)
         var shifts = [Float](repeating: 0, count: samples * channels)
         for sample in 0..<samples {
-            let base = src + sample * positions * channels
-            let means = channelSums(base, positions: positions, channels: channels, center: nil)
-                .groupTotals(perGroup).map { $0 / Double(positions * perGroup) }
-            let variances = channelSums(base, positions: positions, channels: channels, center: (means, perGroup))
-                .groupTotals(perGroup).map { $0 / Double(positions * perGroup) }
+            let statistics = groupStatistics(
+                src + sample * positions * channels, positions: positions, channels: channels, groups: groups, eps: eps)
             for c in 0..<channels {
-                let g = c / perGroup
-                let inverse = 1 / (variances[g] + Double(eps)).squareRoot()
+                let (mean, inverse) = (statistics.mean[c / perGroup], statistics.inverse[c / perGroup])
                 scales[sample * channels + c] = Float(inverse * Double(gamma[c]))
-                shifts[sample * channels + c] = Float(Double(beta[c]) - means[g] * inverse * Double(gamma[c]))
+                shifts[sample * channels + c] = Float(Double(beta[c]) - mean * inverse * Double(gamma[c]))
             }
         }
         scales.withUnsafeBufferPointer { scale in
@@ -44,36 +39,34 @@ extension CPUBackend {
         return out
     }
 
-    /// Per-channel sums over `positions` rows of `channels` values (of `(x − mean of its group)²` when centred),
-    /// accumulated in double per thread and then combined.
-    private func channelSums(
-        _ x: UnsafeMutablePointer<Float>, positions: Int, channels: Int, center: ([Double], Int)?
-    ) -> [Double] {
-        let parts = max(1, min(Parallel.workerCount, positions * channels / 65_536))
-        var partials = [[Double]](repeating: [Double](repeating: 0, count: channels), count: parts)
-        partials.withUnsafeMutableBufferPointer { partial in
-            let partialBase = partial.baseAddress!
-            Parallel.forEachChunk(parts, grain: 1) { range in
-                for part in range {
-                    var sums = [Double](repeating: 0, count: channels)
-                    for position in (part * positions / parts)..<((part + 1) * positions / parts) {
-                        let row = x + position * channels
-                        if let (means, perGroup) = center {
-                            for c in 0..<channels {
-                                let d = Double(row[c]) - means[c / perGroup]
-                                sums[c] += d * d
-                            }
-                        } else {
-                            for c in 0..<channels { sums[c] += Double(row[c]) }
-                        }
+    /// The mean and 1/√(variance + eps) of each group of `channels / groups` consecutive channels of one sample
+    /// `[positions, channels]`. Two passes in double (mean, then squared deviations) so that large means do not
+    /// cancel, each summed over fixed blocks of rows so that the statistics are the same on every machine.
+    func groupStatistics(
+        _ x: UnsafePointer<Float>, positions: Int, channels: Int, groups: Int, eps: Float
+    ) -> (mean: [Double], inverse: [Double]) {
+        let perGroup = channels / groups
+        let count = Double(positions * perGroup)
+        let blockSize = Parallel.blockSize(items: positions, cost: channels)
+        func groupTotals(_ perChannel: [Double]) -> [Double] {
+            (0..<groups).map { perChannel[($0 * perGroup)..<(($0 + 1) * perGroup)].reduce(0, +) }
+        }
+        let mean = groupTotals(
+            Parallel.blockedSums(count: positions, blockSize: blockSize, width: channels) { range, sums in
+                for position in range { for c in 0..<channels { sums[c] += Double(x[position * channels + c]) } }
+            }
+        ).map { $0 / count }
+        let variance = groupTotals(
+            Parallel.blockedSums(count: positions, blockSize: blockSize, width: channels) { range, sums in
+                for position in range {
+                    for c in 0..<channels {
+                        let d = Double(x[position * channels + c]) - mean[c / perGroup]
+                        sums[c] += d * d
                     }
-                    partialBase[part] = sums
                 }
             }
-        }
-        var total = [Double](repeating: 0, count: channels)
-        for sums in partials { for c in 0..<channels { total[c] += sums[c] } }
-        return total
+        ).map { $0 / count }
+        return (mean, variance.map { 1 / ($0 + Double(eps)).squareRoot() })
     }
 
     public func layerNorm(_ x: Tensor, weight: Tensor, bias: Tensor?, eps: Float) -> Tensor {
@@ -102,12 +95,5 @@ extension CPUBackend {
             }
         }
         return out
-    }
-}
-
-extension Array where Element == Double {
-    /// Sums consecutive runs of `size` elements.
-    fileprivate func groupTotals(_ size: Int) -> [Double] {
-        stride(from: 0, to: count, by: size).map { self[$0..<($0 + size)].reduce(0, +) }
     }
 }
