@@ -59,14 +59,15 @@ enum AreaResampling {
             let last = min(Int(end.rounded(.down)), sourceSize - 1)
             first = min(first, last)
             if Double(first) - start > 1e-3 {
-                shares.append(Share(target: target, source: first - 1, weight: Float((Double(first) - start) / cellWidth)))
+                let overlap = (Double(first) - start) / cellWidth
+                shares.append(Share(target: target, source: first - 1, weight: Float(overlap)))
             }
             for source in first..<max(first, last) {
                 shares.append(Share(target: target, source: source, weight: Float(1 / cellWidth)))
             }
             if end - Double(last) > 1e-3 {
-                shares.append(
-                    Share(target: target, source: last, weight: Float(min(min(end - Double(last), 1), cellWidth) / cellWidth)))
+                let overlap = min(min(end - Double(last), 1), cellWidth) / cellWidth
+                shares.append(Share(target: target, source: last, weight: Float(overlap)))
             }
         }
         return shares

@@ -67,8 +67,9 @@ public enum ImageDecoder {
     }
 
     private static func read(_ url: URL) throws -> Data {
+        // Read, not memory-mapped: a file truncated by another process while mapped would crash with SIGBUS.
         do {
-            return try Data(contentsOf: url, options: .mappedIfSafe)
+            return try Data(contentsOf: url)
         } catch {
             throw ImageDecodingError.unreadable(path: url.path, reason: error.localizedDescription)
         }
