@@ -6,7 +6,8 @@ import Foundation
 /// Decoded pixels match Pillow's `ImageOps.exif_transpose(Image.open(f))` followed by `convert("RGB")`, or by
 /// `alpha_composite` over an opaque background then `convert("RGB")` when the image has transparency, with two
 /// deliberate differences: a 16-bit greyscale PNG keeps the high byte of each sample (Pillow clips its
-/// `I;16` values to 255), and a PNG eXIf chunk after the image data is not applied.
+/// `I;16` values to 255), and a PNG eXIf chunk after the image data is not applied. Orientation comes from EXIF
+/// only (Pillow falls back to an XMP `tiff:Orientation` when EXIF has none); animated WebP is refused.
 public enum ImageDecoder {
     /// Format, displayed size, transparency and orientation from the header alone; no pixel is decoded.
     /// Throws what `decode` would throw for a bad header or a size over `limits`.
