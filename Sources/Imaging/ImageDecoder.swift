@@ -29,10 +29,15 @@ public enum ImageDecoder {
         return pixels.compositedRGB(over: background).oriented(header.orientation)
     }
 
-    /// The image upright, as RGBA with its alpha kept (255 where the file has none): for alpha-masked losses.
-    public static func decodeRGBA(_ data: Data, limits: DecodingLimits = DecodingLimits()) throws -> Image {
+    /// The image as RGBA with its alpha kept (255 where the file has none), as Pillow's `convert("RGBA")`: for
+    /// alpha-masked losses. Upright unless `applyingOrientation` is false: kohya sd-scripts' `load_image` applies
+    /// neither the EXIF orientation nor compositing (`convert("RGB")` drops alpha), so
+    /// `decodeRGBA(data, applyingOrientation: false).droppingAlpha()` gives exactly the pixels it trains on.
+    public static func decodeRGBA(
+        _ data: Data, applyingOrientation: Bool = true, limits: DecodingLimits = DecodingLimits()
+    ) throws -> Image {
         let (header, pixels) = try decodePixels(data, limits: limits)
-        return pixels.rgba().oriented(header.orientation)
+        return pixels.rgba().oriented(applyingOrientation ? header.orientation : .identity)
     }
 
     /// `decode` of a file's contents.
@@ -43,8 +48,10 @@ public enum ImageDecoder {
     }
 
     /// `decodeRGBA` of a file's contents.
-    public static func decodeRGBA(contentsOf url: URL, limits: DecodingLimits = DecodingLimits()) throws -> Image {
-        try decodeRGBA(read(url), limits: limits)
+    public static func decodeRGBA(
+        contentsOf url: URL, applyingOrientation: Bool = true, limits: DecodingLimits = DecodingLimits()
+    ) throws -> Image {
+        try decodeRGBA(read(url), applyingOrientation: applyingOrientation, limits: limits)
     }
 
     private static func probe(_ source: ByteSource, limits: DecodingLimits) throws -> ImageInfo {

@@ -38,6 +38,21 @@ import Testing
         #expect(largestDifference(decoded, reference) == 0)
     }
 
+    /// kohya's load_image is `Image.open(f).convert("RGB")`: stored orientation, alpha dropped. The orientation
+    /// JPEGs hold the same pixels as orientation1.jpg (only the EXIF differs); rgba.png's colour is its reference's.
+    @Test func kohyaParityDecodingSkipsOrientationAndDropsAlpha() throws {
+        let stored = try ImageFixtures.image(npy: "orientation1.jpg")
+        for orientation in 2...8 {
+            let data = try ImageFixtures.data("orientation\(orientation).jpg")
+            #expect(try ImageDecoder.decodeRGBA(data, applyingOrientation: false).droppingAlpha() == stored)
+        }
+        let rgba = try ImageDecoder.decodeRGBA(ImageFixtures.data("rgba.png"), applyingOrientation: false)
+        #expect(rgba.droppingAlpha() == (try ImageFixtures.image(npy: "rgba.png.rgba")).droppingAlpha())
+        #expect(rgba.droppingAlpha().pixels == stride(from: 0, to: rgba.pixels.count, by: 4).flatMap {
+            rgba.pixels[$0..<($0 + 3)]
+        })
+    }
+
     @Test func defaultBackgroundIsWhite() throws {
         let data = try ImageFixtures.data("composite_white.png")
         #expect(try ImageDecoder.decode(data) == (try ImageFixtures.image(npy: "composite_white.png")))
