@@ -32,7 +32,8 @@ public enum ImageDecoder {
     /// The image as RGBA with its alpha kept (255 where the file has none), as Pillow's `convert("RGBA")`: for
     /// alpha-masked losses. Upright unless `applyingOrientation` is false: kohya sd-scripts' `load_image` applies
     /// neither the EXIF orientation nor compositing (`convert("RGB")` drops alpha), so
-    /// `decodeRGBA(data, applyingOrientation: false).droppingAlpha()` gives exactly the pixels it trains on.
+    /// `decodeRGBA(data, applyingOrientation: false).droppingAlpha()` gives exactly the pixels it trains on
+    /// (16-bit greyscale PNG aside, see above).
     public static func decodeRGBA(
         _ data: Data, applyingOrientation: Bool = true, limits: DecodingLimits = DecodingLimits()
     ) throws -> Image {
