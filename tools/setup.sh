@@ -6,7 +6,10 @@ set -euo pipefail
 packages=(
   libopenblas-dev   # BLAS for the CPU backend's matrix products
   zlib1g-dev        # deflate for PNG files and the bundled tokenizer vocabulary
-  pkg-config        # how SwiftPM finds the two libraries above
+  libjpeg62-turbo-dev  # JPEG decoding for training images (libjpeg-turbo's libjpeg API)
+  libpng-dev        # PNG decoding for training images (all bit depths, palettes, interlacing)
+  libwebp-dev       # WebP decoding for training images (lossy, lossless, alpha)
+  pkg-config        # how SwiftPM finds the libraries above
 )
 
 missing=()

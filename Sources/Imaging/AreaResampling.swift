@@ -59,14 +59,15 @@ enum AreaResampling {
             let last = min(Int(end.rounded(.down)), sourceSize - 1)
             first = min(first, last)
             if Double(first) - start > 1e-3 {
-                shares.append(Share(target: target, source: first - 1, weight: Float((Double(first) - start) / cellWidth)))
+                let overlap = (Double(first) - start) / cellWidth
+                shares.append(Share(target: target, source: first - 1, weight: Float(overlap)))
             }
             for source in first..<max(first, last) {
                 shares.append(Share(target: target, source: source, weight: Float(1 / cellWidth)))
             }
             if end - Double(last) > 1e-3 {
-                shares.append(
-                    Share(target: target, source: last, weight: Float(min(min(end - Double(last), 1), cellWidth) / cellWidth)))
+                let overlap = min(min(end - Double(last), 1), cellWidth) / cellWidth
+                shares.append(Share(target: target, source: last, weight: Float(overlap)))
             }
         }
         return shares
@@ -78,34 +79,41 @@ enum AreaResampling {
         -> Image
     {
         let channels = image.channels
+        let rowLength = width * channels
         let columns = shares(sourceSize: image.width, targetSize: width, scale: scaleX)
         let rows = shares(sourceSize: image.height, targetSize: height, scale: scaleY)
-        var out = [UInt8](repeating: 0, count: width * height * channels)
-        var reducedRow = [Float](repeating: 0, count: width * channels)
-        var sum = [Float](repeating: 0, count: width * channels)
-        var currentRow = rows.first?.target ?? 0
+        var out = [UInt8](repeating: 0, count: height * rowLength)
+        var buffers = [Float](repeating: 0, count: 2 * rowLength)
         image.pixels.withUnsafeBufferPointer { source in
-            func flush(_ row: Int) {
-                for index in 0..<sum.count { out[row * width * channels + index] = saturated(sum[index]) }
-            }
-            for share in rows {
-                for index in reducedRow.indices { reducedRow[index] = 0 }
-                let rowStart = share.source * image.width * channels
-                for column in columns {
-                    for channel in 0..<channels {
-                        reducedRow[column.target * channels + channel] +=
-                            Float(source[rowStart + column.source * channels + channel]) * column.weight
+            out.withUnsafeMutableBufferPointer { target in
+                buffers.withUnsafeMutableBufferPointer { buffers in
+                    let reducedRow = UnsafeMutableBufferPointer(rebasing: buffers[0..<rowLength])
+                    let sum = UnsafeMutableBufferPointer(rebasing: buffers[rowLength...])
+                    var currentRow = rows.first?.target ?? 0
+                    func flush(_ row: Int) {
+                        for index in 0..<rowLength { target[row * rowLength + index] = saturated(sum[index]) }
                     }
-                }
-                if share.target != currentRow {
+                    for share in rows {
+                        reducedRow.update(repeating: 0)
+                        let rowStart = share.source * image.width * channels
+                        for column in columns {
+                            let from = rowStart + column.source * channels
+                            let to = column.target * channels
+                            for channel in 0..<channels {
+                                reducedRow[to + channel] += Float(source[from + channel]) * column.weight
+                            }
+                        }
+                        if share.target != currentRow {
+                            flush(currentRow)
+                            for index in 0..<rowLength { sum[index] = share.weight * reducedRow[index] }
+                            currentRow = share.target
+                        } else {
+                            for index in 0..<rowLength { sum[index] += share.weight * reducedRow[index] }
+                        }
+                    }
                     flush(currentRow)
-                    for index in sum.indices { sum[index] = share.weight * reducedRow[index] }
-                    currentRow = share.target
-                } else {
-                    for index in sum.indices { sum[index] += share.weight * reducedRow[index] }
                 }
             }
-            flush(currentRow)
         }
         return Image(width: width, height: height, channels: channels, pixels: out)
     }

@@ -33,7 +33,8 @@ enum BMPDecoder {
                 }
             }
         }
-        return DecodedPixels(width: width, height: height, layout: layout.header.hasAlpha ? .rgba : .rgb, pixels: pixels)
+        let decodedLayout: DecodedPixels.Layout = layout.header.hasAlpha ? .rgba : .rgb
+        return DecodedPixels(width: width, height: height, layout: decodedLayout, pixels: pixels)
     }
 
     /// One channel's bit field, scaled to 8 bits the way Pillow's BGR;15/BGR;16 unpackers do: `v · 255 / max`,

@@ -44,8 +44,8 @@ struct BMPHeader {
         }
         let compressionNames = [1: "RLE8", 2: "RLE4", 4: "embedded JPEG", 5: "embedded PNG", 6: "BI_ALPHABITFIELDS"]
         guard compression == 0 || (compression == 3 && bitsPerPixel >= 16) else {
-            throw ImageDecodingError.unsupportedVariant(
-                .bmp, "\(compressionNames[compression] ?? "compression \(compression)") with \(bitsPerPixel)-bit pixels")
+            let name = compressionNames[compression] ?? "compression \(compression)"
+            throw ImageDecodingError.unsupportedVariant(.bmp, "\(name) with \(bitsPerPixel)-bit pixels")
         }
 
         var masks: [UInt32] = switch bitsPerPixel {

@@ -42,9 +42,8 @@ struct DecodedPixels {
         let stride = layout.rawValue
         for pixel in 0..<count {
             let from = pixel * stride
-            for channel in 0..<3 {
-                out[pixel * 4 + channel] = layout == .gray || layout == .grayAlpha ? pixels[from] : pixels[from + channel]
-            }
+            let isGray = layout == .gray || layout == .grayAlpha
+            for channel in 0..<3 { out[pixel * 4 + channel] = isGray ? pixels[from] : pixels[from + channel] }
             if layout == .grayAlpha { out[pixel * 4 + 3] = pixels[from + 1] }
             if layout == .rgba { out[pixel * 4 + 3] = pixels[from + 3] }
         }

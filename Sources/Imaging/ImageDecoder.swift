@@ -6,7 +6,8 @@ import Foundation
 /// Decoded pixels match Pillow's `ImageOps.exif_transpose(Image.open(f))` followed by `convert("RGB")`, or by
 /// `alpha_composite` over an opaque background then `convert("RGB")` when the image has transparency, with two
 /// deliberate differences: a 16-bit greyscale PNG keeps the high byte of each sample (Pillow clips its
-/// `I;16` values to 255), and a PNG eXIf chunk after the image data is not applied.
+/// `I;16` values to 255), and a PNG eXIf chunk after the image data is not applied. Orientation comes from EXIF
+/// only (Pillow falls back to an XMP `tiff:Orientation` when EXIF has none); animated WebP is refused.
 public enum ImageDecoder {
     /// Format, displayed size, transparency and orientation from the header alone; no pixel is decoded.
     /// Throws what `decode` would throw for a bad header or a size over `limits`.
@@ -28,10 +29,16 @@ public enum ImageDecoder {
         return pixels.compositedRGB(over: background).oriented(header.orientation)
     }
 
-    /// The image upright, as RGBA with its alpha kept (255 where the file has none): for alpha-masked losses.
-    public static func decodeRGBA(_ data: Data, limits: DecodingLimits = DecodingLimits()) throws -> Image {
+    /// The image as RGBA with its alpha kept (255 where the file has none), as Pillow's `convert("RGBA")`: for
+    /// alpha-masked losses. Upright unless `applyingOrientation` is false: kohya sd-scripts' `load_image` applies
+    /// neither the EXIF orientation nor compositing (`convert("RGB")` drops alpha), so
+    /// `decodeRGBA(data, applyingOrientation: false).droppingAlpha()` gives exactly the pixels it trains on
+    /// (16-bit greyscale PNG aside, see above).
+    public static func decodeRGBA(
+        _ data: Data, applyingOrientation: Bool = true, limits: DecodingLimits = DecodingLimits()
+    ) throws -> Image {
         let (header, pixels) = try decodePixels(data, limits: limits)
-        return pixels.rgba().oriented(header.orientation)
+        return pixels.rgba().oriented(applyingOrientation ? header.orientation : .identity)
     }
 
     /// `decode` of a file's contents.
@@ -42,8 +49,10 @@ public enum ImageDecoder {
     }
 
     /// `decodeRGBA` of a file's contents.
-    public static func decodeRGBA(contentsOf url: URL, limits: DecodingLimits = DecodingLimits()) throws -> Image {
-        try decodeRGBA(read(url), limits: limits)
+    public static func decodeRGBA(
+        contentsOf url: URL, applyingOrientation: Bool = true, limits: DecodingLimits = DecodingLimits()
+    ) throws -> Image {
+        try decodeRGBA(read(url), applyingOrientation: applyingOrientation, limits: limits)
     }
 
     private static func probe(_ source: ByteSource, limits: DecodingLimits) throws -> ImageInfo {
@@ -67,8 +76,9 @@ public enum ImageDecoder {
     }
 
     private static func read(_ url: URL) throws -> Data {
+        // Read, not memory-mapped: a file truncated by another process while mapped would crash with SIGBUS.
         do {
-            return try Data(contentsOf: url, options: .mappedIfSafe)
+            return try Data(contentsOf: url)
         } catch {
             throw ImageDecodingError.unreadable(path: url.path, reason: error.localizedDescription)
         }

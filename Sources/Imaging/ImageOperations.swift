@@ -25,6 +25,16 @@ extension Image {
         return Image(width: cropWidth, height: cropHeight, channels: channels, pixels: out)
     }
 
+    /// RGB from RGBA by discarding alpha, as Pillow's `convert("RGB")` does (no compositing); other images unchanged.
+    public func droppingAlpha() -> Image {
+        guard channels == 4 else { return self }
+        var out = [UInt8](repeating: 0, count: width * height * 3)
+        for pixel in 0..<(width * height) {
+            for channel in 0..<3 { out[pixel * 3 + channel] = pixels[pixel * 4 + channel] }
+        }
+        return Image(width: width, height: height, channels: 3, pixels: out)
+    }
+
     /// Mirrored left to right (the flip augmentation).
     public func flippedHorizontally() -> Image {
         oriented(.flipHorizontal)

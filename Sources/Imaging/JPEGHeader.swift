@@ -26,7 +26,9 @@ enum JPEGHeader {
             }
             let body = offset + 2
             if code == 0xDA {  // start of scan: the headers are over
-                guard let frame else { throw ImageDecodingError.corrupt(.jpeg, "a scan starts before the frame header") }
+                guard let frame else {
+                    throw ImageDecodingError.corrupt(.jpeg, "a scan starts before the frame header")
+                }
                 return ImageHeader(
                     format: .jpeg, width: frame.width, height: frame.height, hasAlpha: false,
                     orientation: orientation ?? .identity)

@@ -60,21 +60,33 @@ enum LanczosResampling {
         }
     }
 
+    /// One separable pass; along `horizontal` rows or down columns, each output sample is the weighted sum of
+    /// its taps, rounded by the pre-added half and clamped.
     private static func pass(_ image: Image, weights: [Taps], horizontal: Bool) -> Image {
         let channels = image.channels
         let (width, height) = horizontal ? (weights.count, image.height) : (image.width, weights.count)
-        var out = [UInt8](repeating: 0, count: width * height * channels)
+        let sourceRow = image.width * channels
+        let targetRow = width * channels
+        let half = 1 << (precisionBits - 1)
+        var out = [UInt8](repeating: 0, count: height * targetRow)
         image.pixels.withUnsafeBufferPointer { source in
-            for y in 0..<height {
-                for x in 0..<width {
-                    let taps = weights[horizontal ? x : y]
-                    for channel in 0..<channels {
-                        var sum = 1 << (precisionBits - 1)
-                        for (index, weight) in taps.weights.enumerated() {
-                            let (sx, sy) = horizontal ? (taps.first + index, y) : (x, taps.first + index)
-                            sum += Int(source[(sy * image.width + sx) * channels + channel]) * weight
+            out.withUnsafeMutableBufferPointer { target in
+                for y in 0..<height {
+                    for x in 0..<width {
+                        let taps = weights[horizontal ? x : y]
+                        // Consecutive taps are one pixel apart along a row, one row apart down a column.
+                        let (first, step) = horizontal
+                            ? (y * sourceRow + taps.first * channels, channels)
+                            : (taps.first * sourceRow + x * channels, sourceRow)
+                        for channel in 0..<channels {
+                            var sum = half
+                            var index = first + channel
+                            for weight in taps.weights {
+                                sum += Int(source[index]) * weight
+                                index += step
+                            }
+                            target[y * targetRow + x * channels + channel] = clamped(sum)
                         }
-                        out[(y * width + x) * channels + channel] = clamped(sum)
                     }
                 }
             }

@@ -9,7 +9,8 @@ enum LibraryDecoders {
         let decoded = try runShim(.jpeg, data, limits, lorad_jpeg_decode)
         // Four channels from the JPEG shim are CMYK (libjpeg converts YCCK to CMYK), never RGBA.
         guard decoded.layout.rawValue == 4 else { return decoded }
-        return DecodedPixels(width: decoded.width, height: decoded.height, layout: .rgb, pixels: cmykToRGB(decoded.pixels))
+        let rgb = cmykToRGB(decoded.pixels)
+        return DecodedPixels(width: decoded.width, height: decoded.height, layout: .rgb, pixels: rgb)
     }
 
     static func decodePNG(_ data: Data, limits: DecodingLimits) throws -> DecodedPixels {
@@ -67,7 +68,9 @@ enum LibraryDecoders {
                 UInt64(limits.maxPixels), &result)
         }
         defer { lorad_decoded_free(&result) }
-        let message = withUnsafeBytes(of: result.message) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
+        let message = withUnsafeBytes(of: result.message) { bytes in
+            String(decoding: bytes.prefix(while: { $0 != 0 }), as: UTF8.self)
+        }
         let (width, height) = (Int(result.width), Int(result.height))
         switch status {
         case LORAD_DECODE_OK:
@@ -77,7 +80,8 @@ enum LibraryDecoders {
             let samples = [UInt8](UnsafeBufferPointer(start: pixels, count: width * height * layout.rawValue))
             return DecodedPixels(width: width, height: height, layout: layout, pixels: samples)
         case LORAD_DECODE_TRUNCATED: throw ImageDecodingError.truncated(format, message)
-        case LORAD_DECODE_TOO_LARGE: throw ImageDecodingError.tooLarge(format, width: width, height: height, limits: limits)
+        case LORAD_DECODE_TOO_LARGE:
+            throw ImageDecodingError.tooLarge(format, width: width, height: height, limits: limits)
         case LORAD_DECODE_OUT_OF_MEMORY: throw ImageDecodingError.outOfMemory(format, width: width, height: height)
         default: throw ImageDecodingError.corrupt(format, "\(format == .jpeg ? "libjpeg" : "libpng"): \(message)")
         }

@@ -27,10 +27,15 @@ enum WebPHeader {
                 guard frame[3..<6] == [0x9D, 0x01, 0x2A][...] else {
                     throw ImageDecodingError.corrupt(.webp, "the VP8 frame lacks its start code")
                 }
-                if size == nil { size = (frame.uint16(littleEndianAt: 6) & 0x3FFF, frame.uint16(littleEndianAt: 8) & 0x3FFF) }
+                // 14 bits of size each; the top two bits are an upscaling hint.
+                if size == nil {
+                    size = (frame.uint16(littleEndianAt: 6) & 0x3FFF, frame.uint16(littleEndianAt: 8) & 0x3FFF)
+                }
             case "VP8L":
                 let header = try source.exactly(at: body, length: 5, .webp, "VP8L header")
-                guard header[0] == 0x2F else { throw ImageDecodingError.corrupt(.webp, "the VP8L signature is missing") }
+                guard header[0] == 0x2F else {
+                    throw ImageDecodingError.corrupt(.webp, "the VP8L signature is missing")
+                }
                 let bits = header.uint32(littleEndianAt: 1)
                 if size == nil { size = ((bits & 0x3FFF) + 1, (bits >> 14 & 0x3FFF) + 1) }
                 hasAlpha = hasAlpha || bits >> 28 & 1 != 0

@@ -27,7 +27,11 @@ import Testing
     }
 
     /// The probe refuses what the header alone shows to be wrong (too large, unknown, unsupported).
-    @Test(arguments: ImageFixtures.manifest.errors.filter { ["tooLarge", "unsupportedFormat", "empty"].contains($0.error) })
+    static let headerErrors = ImageFixtures.manifest.errors.filter {
+        ["tooLarge", "unsupportedFormat", "empty"].contains($0.error)
+    }
+
+    @Test(arguments: headerErrors)
     func probeRefusesWhatTheHeaderShows(_ fixture: ImageFixtures.ErrorCase) throws {
         let url = ImageFixtures.folder.appendingPathComponent(fixture.file)
         let error = try #require(throws: ImageDecodingError.self) { try ImageDecoder.probe(contentsOf: url) }

@@ -38,6 +38,21 @@ import Testing
         #expect(largestDifference(decoded, reference) == 0)
     }
 
+    /// kohya's load_image is `Image.open(f).convert("RGB")`: stored orientation, alpha dropped. The orientation
+    /// JPEGs hold the same pixels as orientation1.jpg (only the EXIF differs); rgba.png's colour is its reference's.
+    @Test func kohyaParityDecodingSkipsOrientationAndDropsAlpha() throws {
+        let stored = try ImageFixtures.image(npy: "orientation1.jpg")
+        for orientation in 2...8 {
+            let data = try ImageFixtures.data("orientation\(orientation).jpg")
+            #expect(try ImageDecoder.decodeRGBA(data, applyingOrientation: false).droppingAlpha() == stored)
+        }
+        let rgba = try ImageDecoder.decodeRGBA(ImageFixtures.data("rgba.png"), applyingOrientation: false)
+        #expect(rgba.droppingAlpha() == (try ImageFixtures.image(npy: "rgba.png.rgba")).droppingAlpha())
+        #expect(rgba.droppingAlpha().pixels == stride(from: 0, to: rgba.pixels.count, by: 4).flatMap {
+            rgba.pixels[$0..<($0 + 3)]
+        })
+    }
+
     @Test func defaultBackgroundIsWhite() throws {
         let data = try ImageFixtures.data("composite_white.png")
         #expect(try ImageDecoder.decode(data) == (try ImageFixtures.image(npy: "composite_white.png")))
@@ -51,7 +66,8 @@ import Testing
             #expect((info.width, info.height) == (orientation.swapsDimensions ? (7, 13) : (13, 7)))
         }
         #expect(try ImageDecoder.probe(ImageFixtures.data("orientation6.png")).orientation == .rotate90Clockwise)
-        #expect(try ImageDecoder.probe(ImageFixtures.data("orientation8.webp")).orientation == .rotate90CounterClockwise)
+        let webp = try ImageDecoder.probe(ImageFixtures.data("orientation8.webp"))
+        #expect(webp.orientation == .rotate90CounterClockwise)
         #expect(try ImageDecoder.probe(ImageFixtures.data("rgb.jpg")).orientation == .identity)
     }
 }

@@ -1,6 +1,12 @@
 // Decoding through libjpeg and libpng with their errors returned instead of exit()/abort(): both libraries report
 // fatal errors by calling a handler that must not return, and the only way out of it is longjmp, which Swift cannot
 // do. Each function here sets the jump point, runs the whole decode, and turns a failure into a status and a message.
+//
+// Why not the APIs that return errors by themselves: TurboJPEG (libturbojpeg0-dev) either lets a truncated file
+// through padded with grey or, with TJFLAG_STOPONWARNING, also fails on harmless warnings ("extraneous bytes before
+// marker") that Pillow accepts; the libjpeg API lets us single out the end-of-data warning. libpng's simplified
+// png_image API converts gamma (it treats 16-bit data as linear and honours gAMA), while Pillow, the reference,
+// takes samples as stored; the full API with png_set_strip_16 gives Pillow's pixels exactly.
 #ifndef LORAD_CIMAGESHIMS_H
 #define LORAD_CIMAGESHIMS_H
 

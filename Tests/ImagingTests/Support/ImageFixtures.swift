@@ -48,7 +48,8 @@ enum ImageFixtures {
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
         // A missing or malformed manifest is a broken checkout; fail loudly rather than run zero cases.
-        return try! decoder.decode(Manifest.self, from: Data(contentsOf: folder.appendingPathComponent("manifest.json")))
+        let url = folder.appendingPathComponent("manifest.json")
+        return try! decoder.decode(Manifest.self, from: Data(contentsOf: url))
     }()
 
     static func data(_ name: String) throws -> Data {
