@@ -17,7 +17,10 @@ enum ConfigOverride {
         if raw.isEmpty { return (key, .string("")) }
         let target = KohyaGUIKeys.renamed[key] ?? key
         switch ConfigOptions.all[target]?.kind {
-        case .string?: return (key, .string(raw))
+        case .string?:
+            // sample_prompts also takes a list; no path starts with "[".
+            if raw.hasPrefix("["), case .array? = literal(raw) { return (key, literal(raw)!) }
+            return (key, .string(raw))
         case .bool?:
             switch raw {
             case "true", "True": return (key, .bool(true))

@@ -4,9 +4,15 @@ enum ConfigValidation {
     static func validate(_ config: inout TrainingConfig, notices: inout [ConfigNotice], issues: inout [ConfigIssue]) {
         func issue(_ key: String, _ message: String) { issues.append(ConfigIssue(key: key, message: message)) }
 
-        if config.pretrainedModelNameOrPath == nil { issue("pretrained_model_name_or_path", "is required") }
-        if config.trainDataDir == nil { issue("train_data_dir", "is required") }
-        if config.resolution == nil { issue("resolution", "is required (\"size\" or \"width,height\")") }
+        // A value rejected earlier already has its issue; "is required" would say it twice.
+        func isMissing(_ key: String, _ value: Any?) -> Bool { value == nil && !issues.contains { $0.key == key } }
+        if isMissing("pretrained_model_name_or_path", config.pretrainedModelNameOrPath) {
+            issue("pretrained_model_name_or_path", "is required")
+        }
+        if isMissing("train_data_dir", config.trainDataDir) { issue("train_data_dir", "is required") }
+        if isMissing("resolution", config.resolution) && !issues.contains(where: { $0.key == "max_resolution" }) {
+            issue("resolution", "is required (\"size\" or \"width,height\")")
+        }
 
         if config.enableBucket { checkBuckets(config, issue) }
 

@@ -2,13 +2,15 @@ import Testing
 
 @testable import Training
 
-/// The three required options, so a test can add only what it checks.
-let requiredTOML = """
+/// The required options but `resolution`, for tests that set it themselves.
+let requiredWithoutResolution = """
     pretrained_model_name_or_path = "/models/sd15.safetensors"
     train_data_dir = "/data/img"
-    resolution = 512
 
     """
+
+/// The three required options, so a test can add only what it checks.
+let requiredTOML = requiredWithoutResolution + "resolution = 512\n"
 
 /// Parses TOML text whose relative paths resolve against `/base`, overrides against `/work`.
 func loadTOML(_ text: String, overrides: [String] = []) throws(ConfigError) -> LoadedTrainingConfig {
