@@ -74,8 +74,9 @@ public enum DeviceSelection: Sendable, Equatable, CustomStringConvertible {
         case "cpu": self = .cpu
         case "cuda": self = .cuda(0)
         default:
-            guard text.hasPrefix("cuda:"), let ordinal = Int(text.dropFirst(5)), ordinal >= 0,
-                text.dropFirst(5).allSatisfy(\.isASCII)
+            let digits = text.dropFirst(5)
+            guard text.hasPrefix("cuda:"), !digits.isEmpty, digits.count <= 4,
+                digits.allSatisfy({ ("0"..."9").contains($0) }), let ordinal = Int(digits)
             else { return nil }
             self = .cuda(ordinal)
         }

@@ -12,7 +12,7 @@ enum KeySuggestion {
                 if best == nil || score < best!.score { best = (name, score) }
             }
         }
-        guard let best, best.score <= max(3, key.count / 2) * 2 + 1 else { return nil }
+        guard let best, best.score <= max(2, key.count / 3) * 2 + 1 else { return nil }
         return best.name
     }
 

@@ -216,8 +216,8 @@ public struct TrainingConfig: Sendable, Equatable {
     /// A config with every default.
     public init() {}
 
-    /// The rate of text encoder `index` (0 or 1) as sd-scripts' `networks.lora` applies it: the first value of
-    /// `text_encoder_lr` for every encoder, else `learning_rate`.
+    /// The text encoders' rate as sd-scripts' `networks.lora` applies it: the first value of `text_encoder_lr` for
+    /// every encoder (SDXL's two included), else `learning_rate`.
     public var textEncoderLearningRate: Double { textEncoderLR?.first ?? learningRate }
 
     /// The rate of the UNet adapters.

@@ -210,3 +210,76 @@ import Testing
         #expect(throws: ConfigError.self) { try loadGUI(#", "additional_parameters": "--foo""#) }
     }
 }
+
+@Suite struct KohyaGUITOMLTests {
+    /// The TOML the GUI writes for sd-scripts (`config_lora-*.toml`: zeros, blanks and false dropped, keys sorted,
+    /// `epoch` kept though sd-scripts ignores it, the prompt text saved to a file).
+    @Test func loadsTheTOMLTheGUIHandsToSDScripts() throws {
+        let folder = try TemporaryFolder()
+        try folder.write("out/sample/prompt.txt", "a gas mask --n blurry\n")
+        let path = try folder.write("out/config_lora-20260101-120000.toml", """
+            bucket_no_upscale = true
+            bucket_reso_steps = 64
+            cache_latents = true
+            caption_extension = ".txt"
+            clip_skip = 1
+            dynamo_backend = "no"
+            enable_bucket = true
+            epoch = 4
+            gradient_accumulation_steps = 1
+            huber_c = 0.1
+            huber_scale = 1
+            huber_schedule = "snr"
+            keep_tokens = 0
+            learning_rate = 0.0001
+            loss_type = "l2"
+            lr_scheduler = "cosine"
+            lr_scheduler_args = []
+            lr_scheduler_num_cycles = 1
+            lr_scheduler_power = 1
+            lr_warmup_steps = 0.1
+            max_bucket_reso = 2048
+            max_data_loader_n_workers = 0
+            max_grad_norm = 1
+            max_timestep = 1000
+            max_token_length = 75
+            max_train_steps = 1200
+            min_bucket_reso = 256
+            mixed_precision = "fp16"
+            network_alpha = 1
+            network_args = []
+            network_dim = 8
+            network_module = "networks.lora"
+            network_train_unet_only = true
+            noise_offset_type = "Original"
+            optimizer_type = "AdamW8bit"
+            output_dir = "/tmp/lorad-gui-out"
+            output_name = "last"
+            persistent_data_loader_workers = 0
+            pretrained_model_name_or_path = "/models/sd15.safetensors"
+            prior_loss_weight = 1
+            resolution = "512,512"
+            sample_every_n_steps = 50
+            sample_prompts = "sample/prompt.txt"
+            sample_sampler = "euler_a"
+            save_every_n_epochs = 1
+            save_model_as = "safetensors"
+            save_precision = "fp16"
+            train_batch_size = 1
+            train_data_dir = "/data/img"
+            unet_lr = 0.0001
+            wandb_run_name = "last"
+            xformers = true
+            """)
+        let loaded = try TrainingConfig.load(path: path)
+        let config = loaded.config
+        #expect(config.maxTrainSteps == 1200 && config.maxTrainEpochs == nil)
+        #expect(config.lrWarmupSteps == .ratio(0.1) && config.lrScheduler == .cosine)
+        #expect(config.networkTrainUnetOnly && config.unetLR == 1e-4 && config.networkArgs.raw.isEmpty)
+        #expect(config.clipSkip == 1 && config.maxTokenLength == nil && config.optimizerType == "AdamW8bit")
+        #expect(config.samplePromptList.map(\.negativePrompt) == ["blurry"])
+        #expect(config.samplePromptList.map(\.sampler) == [.eulerAncestral])
+        #expect(loaded.notices.contains(ConfigNotice(
+            key: "epoch", message: "ignored: max_train_steps or max_train_epochs is given, as in the kohya GUI")))
+    }
+}
