@@ -60,7 +60,7 @@ enum IgnoredOptions {
         "dynamo_use_dynamic", "dynamo_use_fullgraph", "stop_text_encoder_training", "stop_text_encoder_training_pct",
         "template", "full_path", "use_wandb", "lowvram", "train_on_input", "unit", "factor", "use_cp", "use_tucker",
         "use_scalar", "decompose_both", "bypass_mode", "dora_wd", "rank_dropout_scale", "train_norm", "constrain",
-        "rescaled", "block_lr_zero_threshold", "learning_rate_te", "learning_rate_te1", "learning_rate_te2",
+        "rescaled", "block_lr_zero_threshold", "no_token_padding", "learning_rate_te", "learning_rate_te1", "learning_rate_te2",
         "t5xxl_lr", "flux1_clip_l", "flux1_t5xxl", "flux1_cache_text_encoder_outputs",
         "flux1_cache_text_encoder_outputs_to_disk", "flux_fused_backward_pass",
         "sd3_cache_text_encoder_outputs", "sd3_cache_text_encoder_outputs_to_disk", "sd3_fused_backward_pass",

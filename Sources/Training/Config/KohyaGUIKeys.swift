@@ -81,10 +81,12 @@ enum KohyaGUIKeys {
             return value.number.map { $0 != 0 } ?? (value != .string("0"))
         }
 
-        /// Sets `option` from a GUI key. An explicit `option` from the same kind of source is a conflict; an
+        /// Sets `option` from a GUI key. A blank on either side gives way (GUI configs carry old and new names, one
+        /// of them empty); otherwise an explicit `option` from the same kind of source is a conflict, and an
         /// override beats a file value either way.
         mutating func derive(_ option: String, _ value: ConfigValue, from source: ConfigEntry) {
-            if let explicit = entries[option] {
+            if ConfigValueReading.isUnset(value) { return }
+            if let explicit = entries[option], !ConfigValueReading.isUnset(explicit.value) {
                 if explicit.origin.isOverride && !source.origin.isOverride { return }
                 if explicit.origin.isOverride == source.origin.isOverride {
                     issues.append(ConfigIssue(

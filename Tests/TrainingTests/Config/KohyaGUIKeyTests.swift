@@ -190,6 +190,9 @@ import Testing
             #", "optimizer": "Prodigy", "lora_network_weights": "w.safetensors", "caption_extention": ".cap""#)
         #expect(config.optimizerType == "Prodigy" && config.networkWeights == "/w.safetensors")
         #expect(config.captionExtension == ".cap")
+        // Presets carry both the old and the new name, one of them blank.
+        #expect(try loadGUI(#", "lora_network_weights": "", "network_weights": "/n.safetensors""#).networkWeights == "/n.safetensors")
+        #expect(try loadGUI(#", "lora_network_weights": "/o.safetensors", "network_weights": """#).networkWeights == "/o.safetensors")
         #expect(try loadTOML(requiredTOML + "use_8bit_adam = true").config.optimizerType == "AdamW8bit")
         #expect(try loadTOML(requiredTOML + "use_lion_optimizer = true").config.optimizerType == "Lion")
         #expect(issues(requiredTOML + "optimizer = \"Lion\"\noptimizer_type = \"AdamW\"\n") == [
