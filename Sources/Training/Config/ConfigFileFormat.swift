@@ -27,13 +27,17 @@ public enum ConfigFileFormat: String, Sendable, CaseIterable {
         case .toml:
             do {
                 let table = try TOMLTable(string: content)
-                guard case .table(let entries) = Self.convert(table) else { preconditionFailure("a TOML document is a table") }
+                guard case .table(let entries) = Self.convert(table) else {
+                    preconditionFailure("a TOML document is a table")
+                }
                 document = entries
             } catch let error as TOMLParseError {
                 throw ConfigError(issues: [
                     ConfigIssue(
                         key: "",
-                        message: "TOML syntax error at line \(error.source.begin.line), column \(error.source.begin.column): \(error.description)")
+                        message:
+                            "TOML syntax error at line \(error.source.begin.line), column \(error.source.begin.column): \(error.description)"
+                    )
                 ])
             } catch {
                 throw ConfigError(issues: [ConfigIssue(key: "", message: "TOML syntax error: \(error)")])
@@ -58,7 +62,8 @@ public enum ConfigFileFormat: String, Sendable, CaseIterable {
             guard case .table(let entries) = document[section]! else { continue }
             for (key, value) in entries {
                 if let previous = origin[key] {
-                    issues.append(ConfigIssue(key: key, message: "set in both [\(previous)] and [\(section)]; keep one"))
+                    issues.append(
+                        ConfigIssue(key: key, message: "set in both [\(previous)] and [\(section)]; keep one"))
                 }
                 flat[key] = value
                 origin[key] = section

@@ -101,10 +101,13 @@ extension TrainingConfig {
                 notices.append(ConfigNotice(key: key, message: "a kohya GUI setting with no effect in lorad"))
             } else if IgnoredOptions.unsupported[key] != nil {
                 if IgnoredOptions.isOff(entry.value, key: key) {
-                    notices.append(ConfigNotice(key: key, message: "not implemented by lorad; accepted because it is off"))
+                    notices.append(
+                        ConfigNotice(key: key, message: "not implemented by lorad; accepted because it is off"))
                 } else {
-                    issues.append(ConfigIssue(
-                        key: key, message: "\(entry.value) is not supported by lorad; remove the option or turn it off"))
+                    issues.append(
+                        ConfigIssue(
+                            key: key,
+                            message: "\(entry.value) is not supported by lorad; remove the option or turn it off"))
                 }
             } else {
                 issues.append(ConfigIssue(key: key, message: unknownKeyMessage(key)))
@@ -117,7 +120,8 @@ extension TrainingConfig {
     }
 
     private static func unknownKeyMessage(_ key: String) -> String {
-        let others = Array(IgnoredOptions.noEffect.keys) + Array(IgnoredOptions.guiOnly)
+        let others =
+            Array(IgnoredOptions.noEffect.keys) + Array(IgnoredOptions.guiOnly)
             + Array(IgnoredOptions.unsupported.keys) + Array(KohyaGUIKeys.renamed.keys) + Array(KohyaGUIKeys.consumed)
         let options = Array(ConfigOptions.all.keys)
         guard let suggestion = KeySuggestion.nearest(to: key, options: options, others: others)

@@ -21,22 +21,28 @@ struct ConfigOption {
     /// Puts the default back.
     let reset: (inout TrainingConfig) -> Void
 
-    private static func resetting<Value>(_ field: WritableKeyPath<TrainingConfig, Value>) -> (inout TrainingConfig) -> Void {
+    private static func resetting<Value>(_ field: WritableKeyPath<TrainingConfig, Value>) -> (inout TrainingConfig) ->
+        Void
+    {
         { $0[keyPath: field] = TrainingConfig()[keyPath: field] }
     }
 
     static func flag(_ name: String, _ field: WritableKeyPath<TrainingConfig, Bool>) -> ConfigOption {
-        ConfigOption(name: name, kind: .bool, apply: { value, config, _ throws(ValueProblem) in
-            config[keyPath: field] = try ConfigValueReading.bool(value)
-        }, reset: resetting(field))
+        ConfigOption(
+            name: name, kind: .bool,
+            apply: { value, config, _ throws(ValueProblem) in
+                config[keyPath: field] = try ConfigValueReading.bool(value)
+            }, reset: resetting(field))
     }
 
     static func integer(_ name: String, _ field: WritableKeyPath<TrainingConfig, Int>, _ range: NumberRange)
         -> ConfigOption
     {
-        ConfigOption(name: name, kind: .integer, apply: { value, config, _ throws(ValueProblem) in
-            config[keyPath: field] = try ConfigValueReading.integer(value, range)
-        }, reset: resetting(field))
+        ConfigOption(
+            name: name, kind: .integer,
+            apply: { value, config, _ throws(ValueProblem) in
+                config[keyPath: field] = try ConfigValueReading.integer(value, range)
+            }, reset: resetting(field))
     }
 
     /// An optional integer; with `zeroUnsets`, 0 means "off" as in the kohya GUI (and, for these options, in
@@ -44,72 +50,88 @@ struct ConfigOption {
     static func optionalInteger(
         _ name: String, _ field: WritableKeyPath<TrainingConfig, Int?>, _ range: NumberRange, zeroUnsets: Bool = false
     ) -> ConfigOption {
-        ConfigOption(name: name, kind: .integer, apply: { value, config, _ throws(ValueProblem) in
-            if zeroUnsets, value.integer == 0 || value == .string("0") {
-                config[keyPath: field] = nil
-            } else {
-                config[keyPath: field] = try ConfigValueReading.integer(value, range)
-            }
-        }, reset: resetting(field))
+        ConfigOption(
+            name: name, kind: .integer,
+            apply: { value, config, _ throws(ValueProblem) in
+                if zeroUnsets, value.integer == 0 || value == .string("0") {
+                    config[keyPath: field] = nil
+                } else {
+                    config[keyPath: field] = try ConfigValueReading.integer(value, range)
+                }
+            }, reset: resetting(field))
     }
 
     static func number(_ name: String, _ field: WritableKeyPath<TrainingConfig, Double>, _ range: NumberRange)
         -> ConfigOption
     {
-        ConfigOption(name: name, kind: .number, apply: { value, config, _ throws(ValueProblem) in
-            config[keyPath: field] = try ConfigValueReading.number(value, range)
-        }, reset: resetting(field))
+        ConfigOption(
+            name: name, kind: .number,
+            apply: { value, config, _ throws(ValueProblem) in
+                config[keyPath: field] = try ConfigValueReading.number(value, range)
+            }, reset: resetting(field))
     }
 
     static func optionalNumber(
         _ name: String, _ field: WritableKeyPath<TrainingConfig, Double?>, _ range: NumberRange,
         zeroUnsets: Bool = false
     ) -> ConfigOption {
-        ConfigOption(name: name, kind: .number, apply: { value, config, _ throws(ValueProblem) in
-            let number = try ConfigValueReading.number(value, zeroUnsets ? .atLeast(0) : range)
-            if zeroUnsets, number == 0 {
-                config[keyPath: field] = nil
-            } else {
-                guard range.contains(number) else {
-                    throw ValueProblem("\(number) is out of range: expected a number \(range.description)")
+        ConfigOption(
+            name: name, kind: .number,
+            apply: { value, config, _ throws(ValueProblem) in
+                let number = try ConfigValueReading.number(value, zeroUnsets ? .atLeast(0) : range)
+                if zeroUnsets, number == 0 {
+                    config[keyPath: field] = nil
+                } else {
+                    guard range.contains(number) else {
+                        throw ValueProblem("\(number) is out of range: expected a number \(range.description)")
+                    }
+                    config[keyPath: field] = number
                 }
-                config[keyPath: field] = number
-            }
-        }, reset: resetting(field))
+            }, reset: resetting(field))
     }
 
     static func text(_ name: String, _ field: WritableKeyPath<TrainingConfig, String>) -> ConfigOption {
-        ConfigOption(name: name, kind: .string, apply: { value, config, _ throws(ValueProblem) in
-            config[keyPath: field] = try ConfigValueReading.string(value)
-        }, reset: resetting(field))
+        ConfigOption(
+            name: name, kind: .string,
+            apply: { value, config, _ throws(ValueProblem) in
+                config[keyPath: field] = try ConfigValueReading.string(value)
+            }, reset: resetting(field))
     }
 
     static func optionalText(_ name: String, _ field: WritableKeyPath<TrainingConfig, String?>) -> ConfigOption {
-        ConfigOption(name: name, kind: .string, apply: { value, config, _ throws(ValueProblem) in
-            config[keyPath: field] = try ConfigValueReading.string(value)
-        }, reset: resetting(field))
+        ConfigOption(
+            name: name, kind: .string,
+            apply: { value, config, _ throws(ValueProblem) in
+                config[keyPath: field] = try ConfigValueReading.string(value)
+            }, reset: resetting(field))
     }
 
     static func path(_ name: String, _ field: WritableKeyPath<TrainingConfig, String?>) -> ConfigOption {
-        ConfigOption(name: name, kind: .string, apply: { value, config, origin throws(ValueProblem) in
-            config[keyPath: field] = try ConfigValueReading.path(value, base: origin.baseDirectory)
-        }, reset: resetting(field))
+        ConfigOption(
+            name: name, kind: .string,
+            apply: { value, config, origin throws(ValueProblem) in
+                config[keyPath: field] = try ConfigValueReading.path(value, base: origin.baseDirectory)
+            }, reset: resetting(field))
     }
 
     static func choice<Choice: RawRepresentable & CaseIterable>(
         _ name: String, _ field: WritableKeyPath<TrainingConfig, Choice>
     ) -> ConfigOption where Choice.RawValue == String {
-        ConfigOption(name: name, kind: .string, apply: { value, config, _ throws(ValueProblem) in
-            config[keyPath: field] = try parseChoice(value, Choice.self)
-        }, reset: resetting(field))
+        ConfigOption(
+            name: name, kind: .string,
+            apply: { value, config, _ throws(ValueProblem) in
+                config[keyPath: field] = try parseChoice(value, Choice.self)
+            }, reset: resetting(field))
     }
 
     static func optionalChoice<Choice: RawRepresentable & CaseIterable>(
         _ name: String, _ field: WritableKeyPath<TrainingConfig, Choice?>
     ) -> ConfigOption where Choice.RawValue == String {
-        ConfigOption(name: name, kind: .string, apply: { value, config, _ throws(ValueProblem) in
-            config[keyPath: field] = try parseChoice(value, Choice.self)
-        }, reset: resetting(field))
+        ConfigOption(
+            name: name, kind: .string,
+            apply: { value, config, _ throws(ValueProblem) in
+                config[keyPath: field] = try parseChoice(value, Choice.self)
+            }, reset: resetting(field))
     }
 
     static func parseChoice<Choice: RawRepresentable & CaseIterable>(_ value: ConfigValue, _: Choice.Type)

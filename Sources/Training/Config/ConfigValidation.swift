@@ -31,13 +31,17 @@ enum ConfigValidation {
             issue("full_bf16", "requires mixed_precision = \"bf16\" (it is \"\(config.mixedPrecision.rawValue)\")")
         }
         if config.networkTrainUnetOnly && config.networkTrainTextEncoderOnly {
-            issue("network_train_text_encoder_only", "cannot be combined with network_train_unet_only (nothing would train)")
+            issue(
+                "network_train_text_encoder_only",
+                "cannot be combined with network_train_unet_only (nothing would train)")
         }
         if config.lrScheduler == .adafactor && config.optimizerType != "Adafactor" {
             issue("lr_scheduler", "\"adafactor\" must be used with optimizer_type = \"Adafactor\"")
         }
         if config.v2 && config.clipSkip != nil {
-            notices.append(ConfigNotice(key: "clip_skip", message: "SD 2.x was not trained with clip skip; results may be unexpected"))
+            notices.append(
+                ConfigNotice(
+                    key: "clip_skip", message: "SD 2.x was not trained with clip skip; results may be unexpected"))
         }
 
         let (arguments, problems) = NetworkArguments.parse(config.networkArgs.raw, module: config.networkModule)
@@ -54,7 +58,9 @@ enum ConfigValidation {
                 issue("sample_prompts", error.description)
             }
         } else if wantsSamples {
-            issue("sample_prompts", "is required when sample_every_n_steps, sample_every_n_epochs or sample_at_first is set")
+            issue(
+                "sample_prompts",
+                "is required when sample_every_n_steps, sample_every_n_epochs or sample_at_first is set")
         }
     }
 
@@ -63,17 +69,23 @@ enum ConfigValidation {
     private static func checkBuckets(_ config: TrainingConfig, _ issue: (String, String) -> Void) {
         let step = config.bucketResoSteps
         let minimum = config.minBucketReso - config.minBucketReso % step
-        let maximum = config.maxBucketReso % step == 0 ? config.maxBucketReso : config.maxBucketReso + step - config.maxBucketReso % step
+        let maximum =
+            config.maxBucketReso % step == 0
+            ? config.maxBucketReso : config.maxBucketReso + step - config.maxBucketReso % step
         if config.minBucketReso > config.maxBucketReso {
             issue("min_bucket_reso", "\(config.minBucketReso) is larger than max_bucket_reso \(config.maxBucketReso)")
             return
         }
         guard let resolution = config.resolution else { return }
         if min(resolution.width, resolution.height) < minimum {
-            issue("min_bucket_reso", "\(config.minBucketReso) must not exceed the smaller side of resolution \(resolution)")
+            issue(
+                "min_bucket_reso",
+                "\(config.minBucketReso) must not exceed the smaller side of resolution \(resolution)")
         }
         if max(resolution.width, resolution.height) > maximum {
-            issue("max_bucket_reso", "\(config.maxBucketReso) must not be below the larger side of resolution \(resolution)")
+            issue(
+                "max_bucket_reso",
+                "\(config.maxBucketReso) must not be below the larger side of resolution \(resolution)")
         }
     }
 }

@@ -30,7 +30,8 @@ public indirect enum ConfigValue: Sendable, Equatable, CustomStringConvertible, 
             self = .table(value)
         } else {
             throw DecodingError.dataCorruptedError(
-                in: container, debugDescription: "an unsupported value (give a string, number, boolean, array or table)")
+                in: container, debugDescription: "an unsupported value (give a string, number, boolean, array or table)"
+            )
         }
     }
 

@@ -7,8 +7,12 @@ struct NumberRange: Sendable {
     let upper: Double?
     let upperInclusive: Bool
 
-    static func atLeast(_ value: Double) -> NumberRange { .init(lower: value, lowerInclusive: true, upper: nil, upperInclusive: false) }
-    static func above(_ value: Double) -> NumberRange { .init(lower: value, lowerInclusive: false, upper: nil, upperInclusive: false) }
+    static func atLeast(_ value: Double) -> NumberRange {
+        .init(lower: value, lowerInclusive: true, upper: nil, upperInclusive: false)
+    }
+    static func above(_ value: Double) -> NumberRange {
+        .init(lower: value, lowerInclusive: false, upper: nil, upperInclusive: false)
+    }
     /// [0, 1): dropout-like rates.
     static let rate = NumberRange(lower: 0, lowerInclusive: true, upper: 1, upperInclusive: false)
     /// [0, 1].
@@ -45,7 +49,8 @@ enum ConfigValueReading {
     static func integer(_ value: ConfigValue, _ range: NumberRange) throws(ValueProblem) -> Int {
         var number = value.integer
         if number == nil, case .string(let text) = value {
-            number = Int(text.trimmingCharacters(in: .whitespaces))
+            number =
+                Int(text.trimmingCharacters(in: .whitespaces))
                 ?? Double(text.trimmingCharacters(in: .whitespaces)).flatMap { ConfigValue.double($0).integer }
         }
         guard let number else { throw ValueProblem("expected an integer \(range.description), got \(value)") }
@@ -75,7 +80,8 @@ enum ConfigValueReading {
     /// A path, made absolute against `base` when relative; `~` is expanded.
     static func path(_ value: ConfigValue, base: String) throws(ValueProblem) -> String {
         let text = (try string(value) as NSString).expandingTildeInPath
-        let url = text.hasPrefix("/") ? URL(fileURLWithPath: text) : URL(fileURLWithPath: base).appendingPathComponent(text)
+        let url =
+            text.hasPrefix("/") ? URL(fileURLWithPath: text) : URL(fileURLWithPath: base).appendingPathComponent(text)
         return url.standardizedFileURL.path
     }
 

@@ -10,37 +10,43 @@ enum IgnoredOptions {
         for key in ["xformers", "sdpa", "mem_eff_attn"] {
             notes[key] = "lorad picks its own attention kernel"
         }
-        for key in ["max_data_loader_n_workers", "persistent_data_loader_workers", "vae_batch_size", "cache_info",
-            "skip_cache_check", "disable_mmap_load_safetensors", "tokenizer_cache_dir"]
-        {
+        for key in [
+            "max_data_loader_n_workers", "persistent_data_loader_workers", "vae_batch_size", "cache_info",
+            "skip_cache_check", "disable_mmap_load_safetensors", "tokenizer_cache_dir",
+        ] {
             notes[key] = "lorad loads data its own way"
         }
-        for key in ["lowram", "highvram", "no_half_vae", "cpu_offload_checkpointing", "fused_backward_pass", "mem_eff_save",
-            "torch_compile", "dynamo_backend"]
-        {
+        for key in [
+            "lowram", "highvram", "no_half_vae", "cpu_offload_checkpointing", "fused_backward_pass", "mem_eff_save",
+            "torch_compile", "dynamo_backend",
+        ] {
             notes[key] = "lorad manages memory and kernels itself"
         }
-        for key in ["logging_dir", "log_with", "log_prefix", "log_tracker_name", "log_tracker_config", "log_config",
-            "wandb_run_name", "wandb_api_key", "console_log_level", "console_log_file", "console_log_simple"]
-        {
+        for key in [
+            "logging_dir", "log_with", "log_prefix", "log_tracker_name", "log_tracker_config", "log_config",
+            "wandb_run_name", "wandb_api_key", "console_log_level", "console_log_file", "console_log_simple",
+        ] {
             notes[key] = "lorad reports progress as events instead"
         }
-        for key in ["huggingface_repo_id", "huggingface_repo_type", "huggingface_path_in_repo", "huggingface_token",
-            "huggingface_repo_visibility", "save_state_to_huggingface", "resume_from_huggingface", "async_upload"]
-        {
+        for key in [
+            "huggingface_repo_id", "huggingface_repo_type", "huggingface_path_in_repo", "huggingface_token",
+            "huggingface_repo_visibility", "save_state_to_huggingface", "resume_from_huggingface", "async_upload",
+        ] {
             notes[key] = "lorad does not upload"
         }
-        for key in ["metadata_title", "metadata_author", "metadata_description", "metadata_license", "metadata_tags",
+        for key in [
+            "metadata_title", "metadata_author", "metadata_description", "metadata_license", "metadata_tags",
             "metadata_usage_hint", "metadata_thumbnail", "metadata_merged_from", "metadata_trigger_phrase",
-            "metadata_preprocessor"]
-        {
+            "metadata_preprocessor",
+        ] {
             notes[key] = "lorad writes its own modelspec metadata"
         }
-        for key in ["ddp_timeout", "ddp_gradient_as_bucket_view", "ddp_static_graph", "deepspeed", "zero_stage",
+        for key in [
+            "ddp_timeout", "ddp_gradient_as_bucket_view", "ddp_static_graph", "deepspeed", "zero_stage",
             "offload_optimizer_device", "offload_optimizer_nvme_path", "offload_param_device",
             "offload_param_nvme_path", "zero3_init_flag", "zero3_save_16bit_model",
-            "fp16_master_weights_and_gradients"]
-        {
+            "fp16_master_weights_and_gradients",
+        ] {
             notes[key] = "lorad trains on one device"
         }
         for key in ["huber_schedule", "huber_c", "huber_scale"] {
@@ -55,12 +61,14 @@ enum IgnoredOptions {
     /// model families and adapter types lorad does not train (used only when their checkbox or `LoRA_type` selects
     /// them, which `KohyaGUIKeys` rejects).
     static let guiOnly: Set<String> = [
-        "model_list", "save_as_bool", "sdxl", "sdxl_checkbox", "sdxl_no_half_vae", "num_processes", "num_machines", "multi_gpu", "gpu_ids",
+        "model_list", "save_as_bool", "sdxl", "sdxl_checkbox", "sdxl_no_half_vae", "num_processes", "num_machines",
+        "multi_gpu", "gpu_ids",
         "main_process_port", "num_cpu_threads_per_process", "extra_accelerate_launch_args", "dynamo_mode",
         "dynamo_use_dynamic", "dynamo_use_fullgraph", "stop_text_encoder_training", "stop_text_encoder_training_pct",
         "template", "full_path", "use_wandb", "lowvram", "train_on_input", "unit", "factor", "use_cp", "use_tucker",
         "use_scalar", "decompose_both", "bypass_mode", "dora_wd", "rank_dropout_scale", "train_norm", "constrain",
-        "rescaled", "block_lr_zero_threshold", "no_token_padding", "learning_rate_te", "learning_rate_te1", "learning_rate_te2",
+        "rescaled", "block_lr_zero_threshold", "no_token_padding", "learning_rate_te", "learning_rate_te1",
+        "learning_rate_te2",
         "t5xxl_lr", "flux1_clip_l", "flux1_t5xxl", "flux1_cache_text_encoder_outputs",
         "flux1_cache_text_encoder_outputs_to_disk", "flux_fused_backward_pass",
         "sd3_cache_text_encoder_outputs", "sd3_cache_text_encoder_outputs_to_disk", "sd3_fused_backward_pass",
@@ -92,7 +100,8 @@ enum IgnoredOptions {
         "up_lr_weight": nil, "block_dims": nil, "block_alphas": nil, "conv_block_dims": nil, "conv_block_alphas": nil,
         "loraplus_lr_ratio": nil, "loraplus_unet_lr_ratio": nil, "loraplus_text_encoder_lr_ratio": nil,
         "block_lr": nil, "additional_parameters": nil, "sdxl_cache_text_encoder_outputs": nil,
-        "flux1_checkbox": nil, "sd3_checkbox": nil, "hunyuan_image_checkbox": nil, "anima_checkbox": nil, "lumina_checkbox": nil,
+        "flux1_checkbox": nil, "sd3_checkbox": nil, "hunyuan_image_checkbox": nil, "anima_checkbox": nil,
+        "lumina_checkbox": nil,
     ]
 
     /// Whether `value` is an off value of unsupported option `key`.

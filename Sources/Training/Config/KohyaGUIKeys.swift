@@ -52,7 +52,8 @@ enum KohyaGUIKeys {
             if entry.value == .bool(true) {
                 translator.derive("optimizer_type", .string(optimizer), from: entry)
             } else if entry.value != .bool(false) {
-                translator.issues.append(ConfigIssue(key: guiKey, message: "expected true or false, got \(entry.value)"))
+                translator.issues.append(
+                    ConfigIssue(key: guiKey, message: "expected true or false, got \(entry.value)"))
             }
         }
         translator.translateEpoch()
@@ -89,9 +90,10 @@ enum KohyaGUIKeys {
             if let explicit = entries[option], !ConfigValueReading.isUnset(explicit.value) {
                 if explicit.origin.isOverride && !source.origin.isOverride { return }
                 if explicit.origin.isOverride == source.origin.isOverride {
-                    issues.append(ConfigIssue(
-                        key: source.reportKey,
-                        message: "sets \(option) (kohya GUI name), which is also given; keep one of them"))
+                    issues.append(
+                        ConfigIssue(
+                            key: source.reportKey,
+                            message: "sets \(option) (kohya GUI name), which is also given; keep one of them"))
                     return
                 }
             }
@@ -101,8 +103,10 @@ enum KohyaGUIKeys {
         mutating func translateEpoch() {
             guard let epoch = take("epoch") else { return }
             if isSet("max_train_steps") || isSet("max_train_epochs") {
-                notices.append(ConfigNotice(
-                    key: "epoch", message: "ignored: max_train_steps or max_train_epochs is given, as in the kohya GUI"))
+                notices.append(
+                    ConfigNotice(
+                        key: "epoch",
+                        message: "ignored: max_train_steps or max_train_epochs is given, as in the kohya GUI"))
             } else if !ConfigValueReading.isUnset(epoch.value) {
                 entries.removeValue(forKey: "max_train_epochs")
                 derive("max_train_epochs", epoch.value, from: epoch)
@@ -117,13 +121,16 @@ enum KohyaGUIKeys {
             do {
                 percent = try ConfigValueReading.number(warmup.value, percentRange)
             } catch {
-                issues.append(ConfigIssue(key: "lr_warmup", message: error.message + " (a percentage of the total steps)"))
+                issues.append(
+                    ConfigIssue(key: "lr_warmup", message: error.message + " (a percentage of the total steps)"))
                 return
             }
             if isSet("lr_warmup_steps") {
                 if percent != 0 {
-                    notices.append(ConfigNotice(
-                        key: "lr_warmup", message: "ignored: lr_warmup_steps is given and wins, as in the kohya GUI"))
+                    notices.append(
+                        ConfigNotice(
+                            key: "lr_warmup", message: "ignored: lr_warmup_steps is given and wins, as in the kohya GUI"
+                        ))
                 }
             } else if percent != 0 {
                 entries.removeValue(forKey: "lr_warmup_steps")
@@ -136,10 +143,12 @@ enum KohyaGUIKeys {
             let inactive: [String]
             switch type.value {
             case .string("Original"): inactive = ["multires_noise_iterations", "multires_noise_discount"]
-            case .string("Multires"): inactive = ["noise_offset", "adaptive_noise_scale", "noise_offset_random_strength"]
+            case .string("Multires"):
+                inactive = ["noise_offset", "adaptive_noise_scale", "noise_offset_random_strength"]
             default:
-                issues.append(ConfigIssue(
-                    key: "noise_offset_type", message: "\(type.value) is not one of \"Original\", \"Multires\""))
+                issues.append(
+                    ConfigIssue(
+                        key: "noise_offset_type", message: "\(type.value) is not one of \"Original\", \"Multires\""))
                 return
             }
             for key in inactive where take(key) != nil {
@@ -151,8 +160,9 @@ enum KohyaGUIKeys {
             let parts = ["conv_dim", "conv_alpha", "rank_dropout", "module_dropout", "LyCORIS_preset"]
             guard let type = take("LoRA_type") else {
                 for key in parts where take(key) != nil {
-                    notices.append(ConfigNotice(
-                        key: key, message: "a kohya GUI setting used only with LoRA_type; give it in network_args"))
+                    notices.append(
+                        ConfigNotice(
+                            key: key, message: "a kohya GUI setting used only with LoRA_type; give it in network_args"))
                 }
                 return
             }
@@ -183,15 +193,19 @@ enum KohyaGUIKeys {
                     .compactMap { $0 }
                 arguments.append(.string("algo=locon"))
             default:
-                issues.append(ConfigIssue(
-                    key: "LoRA_type",
-                    message: "\(type.value) is not supported; lorad trains \"Standard\", \"Kohya LoCon\" and \"LyCORIS/LoCon\""))
+                issues.append(
+                    ConfigIssue(
+                        key: "LoRA_type",
+                        message:
+                            "\(type.value) is not supported; lorad trains \"Standard\", \"Kohya LoCon\" and \"LyCORIS/LoCon\""
+                    ))
                 return
             }
             arguments += [argument("rank_dropout"), argument("module_dropout")].compactMap { $0 }
             for key in parts where given[key] != nil && !arguments.contains(where: { argumentKey($0) == key }) {
                 if key == "LyCORIS_preset" && module == .lycorisLoCon { continue }
-                notices.append(ConfigNotice(key: key, message: "not used with LoRA_type \(type.value), as in the kohya GUI"))
+                notices.append(
+                    ConfigNotice(key: key, message: "not used with LoRA_type \(type.value), as in the kohya GUI"))
             }
             derive("network_module", .string(module.rawValue), from: type)
             if !arguments.isEmpty { derive("network_args", .array(arguments), from: type) }

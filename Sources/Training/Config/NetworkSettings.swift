@@ -86,7 +86,9 @@ public struct NetworkArguments: Sendable, Equatable {
                     module == .lora
                     ? "conv_dim, conv_alpha, rank_dropout, module_dropout"
                     : "algo, conv_dim, conv_alpha, rank_dropout, module_dropout, preset=full"
-                problems.append("\(entry.key): network argument not supported by lorad for \(module.rawValue) (supported: \(supported))")
+                problems.append(
+                    "\(entry.key): network argument not supported by lorad for \(module.rawValue) (supported: \(supported))"
+                )
             }
         }
         if module == .lycorisLoCon, arguments.algo == nil {

@@ -41,7 +41,8 @@ public enum SamplePromptReader {
                     do { fields = try SamplePromptLineParser.parse(line) } catch { throw ValueProblem(error.message) }
                 case .fields(let given): fields = given
                 }
-                list.prompts.append(try SamplePromptValidation.resolve(fields, index: index, defaultSampler: defaultSampler))
+                list.prompts.append(
+                    try SamplePromptValidation.resolve(fields, index: index, defaultSampler: defaultSampler))
                 for option in fields.ignoredOptions {
                     list.notices.append("prompt \(index + 1): \(option) has no effect on SD/SDXL previews")
                 }
@@ -113,7 +114,8 @@ public enum SamplePromptReader {
                     throw SamplePromptError(location: location, message: error.message)
                 }
             default:
-                throw SamplePromptError(location: location, message: "expected a prompt line or a dict, got \(item.kindName)")
+                throw SamplePromptError(
+                    location: location, message: "expected a prompt line or a dict, got \(item.kindName)")
             }
         }
         return entries
@@ -130,7 +132,8 @@ public enum SamplePromptReader {
             throw SamplePromptError(message: "TOML syntax error: \(error)")
         }
         guard case .table(let root) = document, case .table(let defaults)? = root["prompt"] else {
-            throw SamplePromptError(message: "a .toml prompt file needs a [prompt] table with [[prompt.subset]] entries")
+            throw SamplePromptError(
+                message: "a .toml prompt file needs a [prompt] table with [[prompt.subset]] entries")
         }
         guard case .array(let subsets)? = defaults["subset"] else {
             throw SamplePromptError(message: "[prompt] has no [[prompt.subset]] entries")
@@ -175,7 +178,9 @@ public enum SamplePromptReader {
             // Bookkeeping keys sd-scripts removes or overwrites.
             case "subset", "enum": break
             default:
-                throw ValueProblem("unknown prompt key \"\(key)\"; keys are prompt, negative_prompt, width, height, sample_steps, scale, seed, sample_sampler")
+                throw ValueProblem(
+                    "unknown prompt key \"\(key)\"; keys are prompt, negative_prompt, width, height, sample_steps, scale, seed, sample_sampler"
+                )
             }
         }
         return fields

@@ -96,9 +96,11 @@ import Testing
         #expect(config.networkArgs.convDim == 8 && config.networkArgs.convAlpha == 4)
         #expect(config.unetLR == 1e-4 && config.textEncoderLR == [5e-5] && config.textEncoderLearningRate == 5e-5)
         #expect(config.optimizerType == "AdamW8bit")
-        #expect(config.optimizerArgs == [
-            KeyValueArgument(key: "weight_decay", value: "0.01"), KeyValueArgument(key: "betas", value: "0.9,0.999"),
-        ])
+        #expect(
+            config.optimizerArgs == [
+                KeyValueArgument(key: "weight_decay", value: "0.01"),
+                KeyValueArgument(key: "betas", value: "0.9,0.999"),
+            ])
         #expect(config.lrScheduler == .cosineWithRestarts && config.lrSchedulerNumCycles == 3)
         #expect(config.lrWarmupSteps == .ratio(0.05) && config.lrWarmupSteps.resolved(totalSteps: 1000) == 50)
         #expect(config.resolution == Resolution(width: 768, height: 512))
@@ -112,18 +114,21 @@ import Testing
         #expect(config.clipSkip == 2 && config.noiseOffset == 0.0357 && config.minSNRGamma == 5)
         #expect(config.sampleEveryNEpochs == 1 && config.sampleSampler == .eulerAncestral)
         #expect(config.samplePrompts == .file(base + "/prompts.txt"))
-        #expect(config.samplePromptList == [
-            SamplePrompt(
-                index: 0, prompt: "a portrait", negativePrompt: "blurry", width: 768, height: 512, seed: 1,
-                sampler: .eulerAncestral)
-        ])
+        #expect(
+            config.samplePromptList == [
+                SamplePrompt(
+                    index: 0, prompt: "a portrait", negativePrompt: "blurry", width: 768, height: 512, seed: 1,
+                    sampler: .eulerAncestral)
+            ])
         // Defaults the file does not touch are kohya's.
         #expect(config.maxTrainSteps == 1600 && config.multiresNoiseDiscount == 0.3 && config.priorLossWeight == 1)
         let noticed = Set(loaded.notices.map(\.key))
-        #expect(noticed == [
-            "vae_batch_size", "mem_eff_attn", "xformers", "max_data_loader_n_workers", "persistent_data_loader_workers",
-            "logging_dir", "log_prefix", "lowram", "debug_dataset",
-        ])
+        #expect(
+            noticed == [
+                "vae_batch_size", "mem_eff_attn", "xformers", "max_data_loader_n_workers",
+                "persistent_data_loader_workers",
+                "logging_dir", "log_prefix", "lowram", "debug_dataset",
+            ])
     }
 
     @Test func jsonAndTOMLGiveTheSameConfig() throws {
@@ -162,10 +167,15 @@ import Testing
         #expect(throws: ConfigError.self) {
             try TrainingConfig.parse("[1, 2]", format: .json, baseDirectory: "/")
         }
-        #expect(throws: ConfigError(issues: [ConfigIssue(key: "", message: "cannot read the file")], file: "/nonexistent/x.toml")) {
+        #expect(
+            throws: ConfigError(
+                issues: [ConfigIssue(key: "", message: "cannot read the file")], file: "/nonexistent/x.toml")
+        ) {
             try TrainingConfig.load(path: "/nonexistent/x.toml")
         }
         #expect(
-            issues("[a]\nseed = 1\n[b]\nseed = 2\n") == [ConfigIssue(key: "seed", message: "set in both [a] and [b]; keep one")])
+            issues("[a]\nseed = 1\n[b]\nseed = 2\n") == [
+                ConfigIssue(key: "seed", message: "set in both [a] and [b]; keep one")
+            ])
     }
 }

@@ -14,7 +14,8 @@ let requiredTOML = requiredWithoutResolution + "resolution = 512\n"
 
 /// Parses TOML text whose relative paths resolve against `/base`, overrides against `/work`.
 func loadTOML(_ text: String, overrides: [String] = []) throws(ConfigError) -> LoadedTrainingConfig {
-    try TrainingConfig.parse(text, format: .toml, baseDirectory: "/base", overrides: overrides, workingDirectory: "/work")
+    try TrainingConfig.parse(
+        text, format: .toml, baseDirectory: "/base", overrides: overrides, workingDirectory: "/work")
 }
 
 /// The issues a config raises, or none when it loads.

@@ -144,7 +144,8 @@ import Testing
 
     @Test func epochOnlyWhenNoStepsGiven() throws {
         #expect(try loadGUI(#", "epoch": 7, "max_train_steps": 0"#).maxTrainEpochs == 7)
-        let withSteps = try TrainingConfig.parse(gui(#", "epoch": 7, "max_train_steps": 500"#), format: .json, baseDirectory: "/")
+        let withSteps = try TrainingConfig.parse(
+            gui(#", "epoch": 7, "max_train_steps": 500"#), format: .json, baseDirectory: "/")
         #expect(withSteps.config.maxTrainEpochs == nil && withSteps.config.maxTrainSteps == 500)
         #expect(withSteps.notices.contains { $0.key == "epoch" })
         #expect(try loadGUI(#", "epoch": 7, "max_train_epochs": 3"#).maxTrainEpochs == 3)
@@ -154,9 +155,13 @@ import Testing
         #expect(try loadGUI(#", "lr_warmup": 25"#).lrWarmupSteps == .ratio(0.25))
         #expect(try loadGUI(#", "lr_warmup": 100"#).lrWarmupSteps == .ratio(1))
         #expect(try loadGUI(#", "lr_warmup": 10, "lr_warmup_steps": 40"#).lrWarmupSteps == .steps(40))
-        #expect(throws: ConfigError(issues: [
-            ConfigIssue(key: "lr_warmup", message: "150.0 is out of range: expected a number [0, 100] (a percentage of the total steps)")
-        ])) { try loadGUI(#", "lr_warmup": 150"#) }
+        #expect(
+            throws: ConfigError(issues: [
+                ConfigIssue(
+                    key: "lr_warmup",
+                    message: "150.0 is out of range: expected a number [0, 100] (a percentage of the total steps)")
+            ])
+        ) { try loadGUI(#", "lr_warmup": 150"#) }
     }
 
     @Test func loraTypes() throws {
@@ -164,9 +169,15 @@ import Testing
         let lycoris = try loadGUI(#", "LyCORIS_preset": "full", "conv_dim": 4, "conv_alpha": 2"#, type: "LyCORIS/LoCon")
         #expect(lycoris.networkModule == .lycorisLoCon && lycoris.networkArgs.algo == "locon")
         #expect(lycoris.networkArgs.convDim == 4 && lycoris.networkArgs.convAlpha == 2)
-        #expect(throws: ConfigError(issues: [
-            ConfigIssue(key: "LoRA_type", message: "\"LyCORIS/LoHa\" is not supported; lorad trains \"Standard\", \"Kohya LoCon\" and \"LyCORIS/LoCon\"")
-        ])) { try loadGUI("", type: "LyCORIS/LoHa") }
+        #expect(
+            throws: ConfigError(issues: [
+                ConfigIssue(
+                    key: "LoRA_type",
+                    message:
+                        "\"LyCORIS/LoHa\" is not supported; lorad trains \"Standard\", \"Kohya LoCon\" and \"LyCORIS/LoCon\""
+                )
+            ])
+        ) { try loadGUI("", type: "LyCORIS/LoHa") }
         #expect(throws: ConfigError.self) {
             try loadGUI(#", "LyCORIS_preset": "attn-only""#, type: "LyCORIS/LoCon")
         }
@@ -191,18 +202,27 @@ import Testing
         #expect(config.optimizerType == "Prodigy" && config.networkWeights == "/w.safetensors")
         #expect(config.captionExtension == ".cap")
         // Presets carry both the old and the new name, one of them blank.
-        #expect(try loadGUI(#", "lora_network_weights": "", "network_weights": "/n.safetensors""#).networkWeights == "/n.safetensors")
-        #expect(try loadGUI(#", "lora_network_weights": "/o.safetensors", "network_weights": """#).networkWeights == "/o.safetensors")
+        #expect(
+            try loadGUI(#", "lora_network_weights": "", "network_weights": "/n.safetensors""#).networkWeights
+                == "/n.safetensors")
+        #expect(
+            try loadGUI(#", "lora_network_weights": "/o.safetensors", "network_weights": """#).networkWeights
+                == "/o.safetensors")
         #expect(try loadTOML(requiredTOML + "use_8bit_adam = true").config.optimizerType == "AdamW8bit")
         #expect(try loadTOML(requiredTOML + "use_lion_optimizer = true").config.optimizerType == "Lion")
-        #expect(issues(requiredTOML + "optimizer = \"Lion\"\noptimizer_type = \"AdamW\"\n") == [
-            ConfigIssue(key: "optimizer", message: "sets optimizer_type (kohya GUI name), which is also given; keep one of them")
-        ])
+        #expect(
+            issues(requiredTOML + "optimizer = \"Lion\"\noptimizer_type = \"AdamW\"\n") == [
+                ConfigIssue(
+                    key: "optimizer",
+                    message: "sets optimizer_type (kohya GUI name), which is also given; keep one of them")
+            ])
     }
 
     @Test func noiseTypeMultiresDropsOffset() throws {
         let loaded = try TrainingConfig.parse(
-            gui(#", "noise_offset_type": "Multires", "noise_offset": 0.1, "multires_noise_iterations": 8, "multires_noise_discount": 0.2"#),
+            gui(
+                #", "noise_offset_type": "Multires", "noise_offset": 0.1, "multires_noise_iterations": 8, "multires_noise_discount": 0.2"#
+            ),
             format: .json, baseDirectory: "/")
         #expect(loaded.config.noiseOffset == nil && loaded.config.multiresNoiseIterations == 8)
         #expect(loaded.config.multiresNoiseDiscount == 0.2)
@@ -220,7 +240,9 @@ import Testing
     @Test func loadsTheTOMLTheGUIHandsToSDScripts() throws {
         let folder = try TemporaryFolder()
         try folder.write("out/sample/prompt.txt", "a gas mask --n blurry\n")
-        let path = try folder.write("out/config_lora-20260101-120000.toml", """
+        let path = try folder.write(
+            "out/config_lora-20260101-120000.toml",
+            """
             bucket_no_upscale = true
             bucket_reso_steps = 64
             cache_latents = true
@@ -282,7 +304,10 @@ import Testing
         #expect(config.clipSkip == 1 && config.maxTokenLength == nil && config.optimizerType == "AdamW8bit")
         #expect(config.samplePromptList.map(\.negativePrompt) == ["blurry"])
         #expect(config.samplePromptList.map(\.sampler) == [.eulerAncestral])
-        #expect(loaded.notices.contains(ConfigNotice(
-            key: "epoch", message: "ignored: max_train_steps or max_train_epochs is given, as in the kohya GUI")))
+        #expect(
+            loaded.notices.contains(
+                ConfigNotice(
+                    key: "epoch", message: "ignored: max_train_steps or max_train_epochs is given, as in the kohya GUI")
+            ))
     }
 }

@@ -28,6 +28,8 @@ import Testing
 
     @Test func loradNamesAndUnknownNames() throws {
         for sampler in Sampler.allCases { #expect(try KohyaSamplerName.resolve(sampler.rawValue).get() == sampler) }
-        #expect(throws: SamplerNameError(name: "Euler", isKohyaName: false)) { try KohyaSamplerName.resolve("Euler").get() }
+        #expect(throws: SamplerNameError(name: "Euler", isKohyaName: false)) {
+            try KohyaSamplerName.resolve("Euler").get()
+        }
     }
 }

@@ -40,12 +40,18 @@ import Testing
         let goldens = try KohyaPromptGoldens.load()
         #expect(!goldens.rejected_lines.isEmpty)
         for golden in goldens.rejected_lines {
-            #expect(throws: SamplePromptLineError.self, "\(golden.line)") { try SamplePromptLineParser.parse(golden.line) }
+            #expect(throws: SamplePromptLineError.self, "\(golden.line)") {
+                try SamplePromptLineParser.parse(golden.line)
+            }
         }
     }
 
     @Test func errorNamesTheOption() {
-        #expect(throws: SamplePromptLineError("unknown option --width; options are --n, --w, --h, --s, --l, --d, --ss, --g, --cn, --ctr, --rcfg, --fs")) {
+        #expect(
+            throws: SamplePromptLineError(
+                "unknown option --width; options are --n, --w, --h, --s, --l, --d, --ss, --g, --cn, --ctr, --rcfg, --fs"
+            )
+        ) {
             try SamplePromptLineParser.parse("a cat --width 512")
         }
         #expect(throws: SamplePromptLineError("--w (width) needs a value after one space: \"--w abc\"")) {
@@ -55,7 +61,9 @@ import Testing
             try SamplePromptLineParser.parse("a cat --l 1.2.3")
         }
         #expect(throws: SamplePromptLineError.self) { try SamplePromptLineParser.parse("a cat --w 99999999999") }
-        #expect(throws: SamplePromptLineError.self) { try SamplePromptLineParser.parse("a cat --d 18446744073709551616") }
+        #expect(throws: SamplePromptLineError.self) {
+            try SamplePromptLineParser.parse("a cat --d 18446744073709551616")
+        }
     }
 
     @Test func samplerOptionIsMappedOrRejected() throws {
@@ -66,7 +74,8 @@ import Testing
             SamplePromptLineParser.parse("x"), index: 0, defaultSampler: .dpmpp2MKarras)
         #expect(fallback.sampler == .dpmpp2MKarras)
         #expect(throws: ValueProblem.self) {
-            try SamplePromptValidation.resolve(SamplePromptLineParser.parse("x --ss heun"), index: 0, defaultSampler: .ddim)
+            try SamplePromptValidation.resolve(
+                SamplePromptLineParser.parse("x --ss heun"), index: 0, defaultSampler: .ddim)
         }
     }
 }

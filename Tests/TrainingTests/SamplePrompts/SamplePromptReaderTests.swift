@@ -39,7 +39,13 @@ import Testing
     @Test func errorsCarryTheLineNumber() throws {
         let folder = try TemporaryFolder()
         let path = try folder.write("p.txt", "# header\n\ngood prompt\nbad --q 1\n")
-        #expect(throws: SamplePromptError(file: path, location: .line(4), message: "unknown option --q; options are --n, --w, --h, --s, --l, --d, --ss, --g, --cn, --ctr, --rcfg, --fs")) {
+        #expect(
+            throws: SamplePromptError(
+                file: path, location: .line(4),
+                message:
+                    "unknown option --q; options are --n, --w, --h, --s, --l, --d, --ss, --g, --cn, --ctr, --rcfg, --fs"
+            )
+        ) {
             try SamplePromptReader.read(.file(path), defaultSampler: .ddim)
         }
         let json = try folder.write("p.json", #"["ok", {"prompt": "x", "steps": 3}]"#)
