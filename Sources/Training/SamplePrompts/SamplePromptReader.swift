@@ -12,9 +12,6 @@ import TOMLKit
 /// - `.toml`: a `[prompt]` table of defaults and its `[[prompt.subset]]` list; each subset is merged over the
 ///   defaults (sd-scripts' `dict(**prompt, **subset)` raises on a key given in both; lorad lets the subset win).
 public enum SamplePromptReader {
-    /// The largest width or height a preview may ask for.
-    public static let maximumSide = SamplePromptValidation.maximumSide
-
     /// The prompts of `source`, with notices for options that have no effect on SD/SDXL previews.
     public static func read(_ source: SamplePromptSource, defaultSampler: Sampler) throws(SamplePromptError)
         -> SamplePromptList
