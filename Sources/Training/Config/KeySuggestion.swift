@@ -3,6 +3,8 @@ enum KeySuggestion {
     /// The best candidate for `key`, or `nil` when none is close. A candidate that contains `key` whole
     /// (`batch_size` in `train_batch_size`) counts as one edit away, and implemented options win ties.
     static func nearest(to key: String, options: [String], others: [String]) -> String? {
+        // Known keys are short; a long key is no typo of one, and would make the distance costly.
+        guard key.count <= 64 else { return nil }
         var best: (name: String, score: Int)?
         let lowered = key.lowercased()
         for (rank, names) in [options.sorted(), others.sorted()].enumerated() {

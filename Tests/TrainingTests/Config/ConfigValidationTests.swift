@@ -86,6 +86,11 @@ import Testing
         #expect(issues(base + line) == [ConfigIssue(key: key, message: message)])
     }
 
+    @Test func longUnknownKeyGetsNoSuggestion() {
+        let key = String(repeating: "network_dim", count: 20)
+        #expect(issues(requiredTOML + "\(key) = 1") == [ConfigIssue(key: key, message: "unknown option")])
+    }
+
     @Test func sampleSamplerListsTheSupportedNames() {
         let found = issues(requiredTOML + "sample_sampler = \"heun\"")
         #expect(
