@@ -1,0 +1,143 @@
+import Diffusion
+import Foundation
+import LoRA
+import SafeTensors
+import Tensors
+import TestSupport
+import Testing
+
+@testable import Training
+
+/// One LoRA training step on the tiny models against PyTorch's kohya-style step (`tools/make_training_fixtures.py`):
+/// the UNet's prediction, the loss, the gradient of every LoRA weight (so every layer's backward pass on the way:
+/// attention, GEGLU, norms, convolutions, upsampling, concatenations, the text encoders …) and the weights after one
+/// AdamW and one Lion step.
+struct TrainingStepGoldenTests {
+    static let cases = try! FileManager.default.contentsOfDirectory(
+        at: Fixtures.root.appendingPathComponent("goldens/training"), includingPropertiesForKeys: nil
+    ).filter { $0.pathExtension == "safetensors" }.map { $0.deletingPathExtension().lastPathComponent }.sorted()
+
+    /// The golden file with its JSON metadata decoded.
+    struct Case {
+        let golden: Golden
+        let metadata: [String: Any]
+
+        init(_ name: String) throws {
+            golden = try Golden(
+                contentsOf: Fixtures.root.appendingPathComponent("goldens/training/\(name).safetensors"))
+            metadata = try golden.file.metadata.mapValues {
+                try JSONSerialization.jsonObject(with: Data($0.utf8), options: .fragmentsAllowed)
+            }
+        }
+
+        func string(_ key: String) throws -> String { try #require(metadata[key] as? String, "metadata \(key)") }
+        func number(_ key: String) -> Float? { (metadata[key] as? NSNumber)?.floatValue }
+
+        /// `<component>.<module path>` of every LoRA module in the file.
+        var moduleStems: [String] {
+            golden.file.entries.map(\.name).filter { $0.hasPrefix("lora.init.") && $0.hasSuffix(".down") }
+                .map { String($0.dropFirst("lora.init.".count).dropLast(".down".count)) }.sorted()
+        }
+    }
+
+    /// Our layout of a LoRA weight → PyTorch's (`[r, kh, kw, in]` → `[r, in, kh, kw]`; 1×1 and Linear reshape).
+    static func pyTorchLayout(_ x: Tensor, like shape: [Int], on backend: any Backend) -> Tensor {
+        if x.rank == 4 && shape.count == 4 { return backend.permute(x, [0, 3, 1, 2]) }
+        return x.reshaped(shape)
+    }
+
+    @Test(arguments: cases)
+    func stepMatchesPyTorch(name: String) throws {
+        let reference = try Case(name)
+        let base = CPUBackend()
+        let tape = GradientTape(base)
+        let model = try StableDiffusionModel.load(
+            from: Fixtures.model(try reference.string("model")), backend: tape)
+        let pipeline = try TextToImagePipeline(model: model)
+        var layers: [String: AdaptableLayers] = ["unet": model.unet.adaptableLayers]
+        for (index, encoder) in model.textEncoders.enumerated() {
+            layers[index == 0 ? "text_encoder" : "text_encoder_2"] = encoder.adaptableLayers
+        }
+
+        let (alpha, convAlpha) = (try #require(reference.number("alpha")), reference.number("conv_alpha"))
+        let weights = try reference.moduleStems.map { stem in
+            let (componentName, path) = try #require(stem.split(separator: ".", maxSplits: 1).map(String.init).pair)
+            let down = try reference.golden.tensor("lora.init.\(stem).down", on: base)
+            let up = try reference.golden.tensor("lora.init.\(stem).up", on: base)
+            let isConvolution3x3 = down.rank == 4 && down.shape[2] > 1
+            return (
+                component: componentName, path: path,
+                down: PyTorchWeight(shape: down.shape, values: base.download(down)),
+                up: PyTorchWeight(shape: up.shape, values: base.download(up)),
+                alpha: Optional(isConvolution3x3 ? try #require(convAlpha) : alpha))
+        }
+        let network = try LoRANetwork.loaded(weights, layers: layers, multiplier: 1, on: tape)
+        try network.attach(to: layers)
+        for entry in network.entries {
+            tape.parameter(entry.module.down)
+            tape.parameter(entry.module.up)
+        }
+
+        let latents = try reference.golden.channelsLast("input.latents", on: base)
+        let noise = try reference.golden.channelsLast("input.noise", on: base)
+        let timesteps = try reference.golden.values("input.timesteps").map { Int($0) }
+        let captions = try #require(reference.metadata["captions"] as? [String])
+        let sizes = try reference.golden.file["input.time_ids"].map { _ in
+            try reference.golden.values("input.time_ids").chunked(6)
+        }
+        let schedulerConfig = try SchedulerConfig(json: model.schedulerConfig)
+        let objective = DiffusionObjective(
+            schedule: try NoiseSchedule(config: schedulerConfig, zeroSNRFloor: false),
+            predictionType: try #require(PredictionType(rawValue: try reference.string("prediction_type"))),
+            minSNRGamma: reference.number("min_snr_gamma"))
+        let step = LoRATrainingStep(
+            unet: model.unet, promptEncoder: pipeline.promptEncoder, objective: objective,
+            clipSkip: Int(reference.number("clip_skip") ?? 1), tape: tape)
+        let noiseValues = base.download(noise)
+        let result = try step.train(
+            TrainingBatch(latents: latents, captions: captions, lossWeights: [1, 1], sizeConditions: sizes),
+            noise: TrainingNoise.Draw(timesteps: timesteps, noise: noiseValues, inputNoise: noiseValues),
+            gradientScale: 1)
+
+        let expectedLoss = try reference.golden.values("output.loss")[0]
+        #expect(abs(result.loss.value - expectedLoss) <= 1e-5 * abs(expectedLoss) + 1e-7, "\(name): loss")
+        let expectedPrediction = try reference.golden.channelsLast("output.unet", on: base)
+        assertClose(
+            result.prediction, expectedPrediction, rtol: 1e-4, atol: 1e-4 * peakMagnitude(expectedPrediction),
+            label: "\(name) unet")
+
+        // Gradients: relative to the largest gradient of the whole network, as small ones carry rounding noise.
+        let unused = Set(reference.metadata["unused_modules"] as? [String] ?? [])
+        var gradientPairs: [(Tensor, Tensor, String)] = []
+        for entry in network.entries {
+            let stem = "\(entry.component).\(entry.module.path)"
+            for (weight, suffix) in [(entry.module.down, "down"), (entry.module.up, "up")] {
+                let expected = try reference.golden.tensor("lora.grad.\(stem).\(suffix)", on: base)
+                // A module outside the graph (the last text encoder layer under clip skip) gets no gradient, as in
+                // PyTorch, where the file stores zeros.
+                guard let actual = tape.gradient(of: weight) else {
+                    #expect(unused.contains(stem), "no gradient for \(stem).\(suffix)")
+                    #expect(base.download(expected).allSatisfy { $0 == 0 })
+                    continue
+                }
+                #expect(!unused.contains(stem), "\(stem) is outside PyTorch's graph but got a gradient")
+                gradientPairs.append((Self.pyTorchLayout(actual, like: expected.shape, on: base), expected, stem))
+            }
+        }
+        let peak = gradientPairs.map { peakMagnitude($0.1) }.max() ?? 0
+        #expect(peak > 0)
+        for (actual, expected, stem) in gradientPairs {
+            assertClose(actual, expected, rtol: 1e-3, atol: 1e-4 * peak, label: "\(name) ∂\(stem)")
+        }
+    }
+}
+
+extension Array {
+    /// `[a, b]` as a pair.
+    fileprivate var pair: (Element, Element)? { count == 2 ? (self[0], self[1]) : nil }
+
+    /// Consecutive slices of `size` elements.
+    fileprivate func chunked(_ size: Int) -> [[Element]] {
+        stride(from: 0, to: count, by: size).map { Array(self[$0..<Swift.min($0 + size, count)]) }
+    }
+}
