@@ -17,6 +17,9 @@ public struct TrainingExample: Sendable, Equatable {
     public var bucketWidth: Int
     public var bucketHeight: Int
     public var flipped: Bool
+    /// SDXL's crop conditioning (kohya's `crop_top_left`, measured from the right edge when flipped).
+    public var conditioningCropLeft: Int
+    public var conditioningCropTop: Int
     /// The caption for this step, after kohya's processing (shuffle, dropout, …).
     public var caption: String
     /// Regularisation images get `prior_loss_weight`.
@@ -25,7 +28,7 @@ public struct TrainingExample: Sendable, Equatable {
     public init(
         image: URL, imageSHA256: String, originalWidth: Int, originalHeight: Int, resizedWidth: Int,
         resizedHeight: Int, cropLeft: Int, cropTop: Int, bucketWidth: Int, bucketHeight: Int, flipped: Bool,
-        caption: String, isRegularization: Bool
+        conditioningCropLeft: Int = 0, conditioningCropTop: Int = 0, caption: String, isRegularization: Bool
     ) {
         self.image = image
         self.imageSHA256 = imageSHA256
@@ -38,6 +41,8 @@ public struct TrainingExample: Sendable, Equatable {
         self.bucketWidth = bucketWidth
         self.bucketHeight = bucketHeight
         self.flipped = flipped
+        self.conditioningCropLeft = conditioningCropLeft
+        self.conditioningCropTop = conditioningCropTop
         self.caption = caption
         self.isRegularization = isRegularization
     }
