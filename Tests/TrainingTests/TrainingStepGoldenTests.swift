@@ -46,11 +46,13 @@ struct TrainingStepGoldenTests {
         return x.reshaped(shape)
     }
 
-    @Test(arguments: cases)
-    func stepMatchesPyTorch(name: String) throws {
+    /// With gradient checkpointing the blocks run again during the backward pass; the gradients must not change.
+    @Test(arguments: cases, [false, true])
+    func stepMatchesPyTorch(name: String, checkpointing: Bool) throws {
         let reference = try Case(name)
         let base = CPUBackend()
         let tape = GradientTape(base)
+        tape.gradientCheckpointing = checkpointing
         let model = try StableDiffusionModel.load(
             from: Fixtures.model(try reference.string("model")), backend: tape)
         let pipeline = try TextToImagePipeline(model: model)
