@@ -35,12 +35,16 @@ public enum DynamicQuantization {
         exponent >= 0 ? (0..<exponent).reduce(1.0) { r, _ in r * 10 } : 1 / pow10(-exponent)
     }
 
-    /// `torch.linspace` on the CPU in float32: the first half counts up from `start`, the second down from `end`.
+    /// `torch.linspace` on the CPU in float32: the first half counts up from `start`, the second down from `end`,
+    /// each element one fused multiply-add as torch's compiled kernel does (a separate multiply and add differ in
+    /// the last bit of some map values).
     static func torchLinspace(_ start: Float, _ end: Float, _ steps: Int) -> [Float] {
         guard steps > 1 else { return steps == 1 ? [start] : [] }
         let step = (end - start) / Float(steps - 1)
         let halfway = steps / 2
-        return (0..<steps).map { i in i < halfway ? start + step * Float(i) : end - step * Float(steps - i - 1) }
+        return (0..<steps).map { i in
+            i < halfway ? start.addingProduct(step, Float(i)) : end.addingProduct(-step, Float(steps - i - 1))
+        }
     }
 
     /// The code index for `x` (already divided by the block's absmax), as bnb's CUDA `quantize_2D`: a 7-level

@@ -10,7 +10,7 @@ public final class SGD: Optimizer {
 
     /// torch's defaults: no momentum, dampening or decay. Nesterov needs momentum > 0 and dampening 0, as in torch.
     public init(momentum: Double = 0, dampening: Double = 0, weightDecay: Double = 0, nesterov: Bool = false) throws {
-        let name = nesterov ? "SGDNesterov" : "SGD"
+        let name = "SGD"
         guard momentum >= 0, momentum.isFinite else {
             throw OptimizerError.invalidArgument(optimizer: name, name: "momentum", value: "\(momentum)", reason: "must be >= 0")
         }
