@@ -16,8 +16,9 @@ public final class AdamW: Optimizer {
     }
     private var slots: [String: Slot] = [:]
 
-    /// torch's defaults: betas (0.9, 0.999), eps 1e-8, weight_decay 0.01.
-    public init(beta1: Double = 0.9, beta2: Double = 0.999, epsilon: Double = 1e-8, weightDecay: Double = 0.01) {
+    /// torch's defaults: betas (0.9, 0.999), eps 1e-8, weight_decay 0.01; out-of-range values throw as torch's do.
+    public init(beta1: Double = 0.9, beta2: Double = 0.999, epsilon: Double = 1e-8, weightDecay: Double = 0.01) throws {
+        try validateHyperparameters(optimizer: "AdamW", betas: [beta1, beta2], epsilon: epsilon, weightDecay: weightDecay)
         self.beta1 = beta1
         self.beta2 = beta2
         self.epsilon = epsilon

@@ -26,11 +26,16 @@ public final class AdamW8bit: Optimizer {
     }
     private var slots: [String: Slot] = [:]
 
-    /// bnb's defaults: betas (0.9, 0.999), eps 1e-8, weight_decay 0.01, min_8bit_size 4096.
+    /// bnb's defaults: betas (0.9, 0.999), eps 1e-8, weight_decay 0.01, min_8bit_size 4096. Out-of-range values throw.
     public init(
         beta1: Double = 0.9, beta2: Double = 0.999, epsilon: Double = 1e-8, weightDecay: Double = 0.01,
         minimum8BitSize: Int = 4096
-    ) {
+    ) throws {
+        try validateHyperparameters(optimizer: "AdamW8bit", betas: [beta1, beta2], epsilon: epsilon, weightDecay: weightDecay)
+        guard minimum8BitSize >= 0 else {
+            throw OptimizerError.invalidArgument(
+                optimizer: "AdamW8bit", name: "min_8bit_size", value: "\(minimum8BitSize)", reason: "must be >= 0")
+        }
         self.beta1 = beta1
         self.beta2 = beta2
         self.epsilon = epsilon

@@ -8,8 +8,9 @@ public final class Lion: Optimizer {
 
     private var momenta: [String: [Float]] = [:]
 
-    /// lion_pytorch's defaults: betas (0.9, 0.99), weight_decay 0.
-    public init(beta1: Double = 0.9, beta2: Double = 0.99, weightDecay: Double = 0) {
+    /// lion_pytorch's defaults: betas (0.9, 0.99), weight_decay 0. Betas may be 1, as lion_pytorch allows.
+    public init(beta1: Double = 0.9, beta2: Double = 0.99, weightDecay: Double = 0) throws {
+        try validateHyperparameters(optimizer: "Lion", betas: [beta1, beta2], weightDecay: weightDecay, betasMayBeOne: true)
         self.beta1 = beta1
         self.beta2 = beta2
         self.effectiveWeightDecay = weightDecay

@@ -44,6 +44,24 @@ func validateStep(_ groups: [ParameterGroup], learningRates: [Double]) throws {
     }
 }
 
+/// Checks the hyperparameters every Adam-like optimizer shares, as torch's constructors do.
+func validateHyperparameters(
+    optimizer: String, betas: [Double], epsilon: Double? = nil, weightDecay: Double, betasMayBeOne: Bool = false
+) throws {
+    for (index, beta) in betas.enumerated() where !(beta >= 0 && (beta < 1 || (betasMayBeOne && beta == 1))) {
+        throw OptimizerError.invalidArgument(
+            optimizer: optimizer, name: "betas", value: "\(beta)",
+            reason: "beta\(index + 1) must be in [0, 1\(betasMayBeOne ? "]" : ")")")
+    }
+    if let epsilon, !(epsilon >= 0 && epsilon.isFinite) {
+        throw OptimizerError.invalidArgument(optimizer: optimizer, name: "eps", value: "\(epsilon)", reason: "must be >= 0")
+    }
+    guard weightDecay >= 0, weightDecay.isFinite else {
+        throw OptimizerError.invalidArgument(
+            optimizer: optimizer, name: "weight_decay", value: "\(weightDecay)", reason: "must be >= 0")
+    }
+}
+
 /// Checks that a saved buffer fits the parameter it belongs to.
 func checkStateSize(_ buffer: [Float], _ expected: Int, parameter: TrainableParameter, slot: String) throws {
     guard buffer.count == expected else {

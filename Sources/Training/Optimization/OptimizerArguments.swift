@@ -71,16 +71,14 @@ struct OptimizerArguments {
         return flag
     }
 
-    /// A tuple of `count` numbers, each in [0, 1) (`betas=0.9,0.999`).
+    /// A tuple of as many numbers as `value` has (`betas=0.9,0.999`); the optimizer checks their range.
     func betas(_ key: String = "betas", default value: [Double]) throws -> [Double] {
         guard let literal = try literal(key) else { return value }
         guard case .tuple(let items) = literal, items.count == value.count else {
             throw invalid(key, "expected \(value.count) comma-separated numbers")
         }
         return try items.map {
-            guard case .number(let number, _) = $0, (0..<1).contains(number) else {
-                throw invalid(key, "each beta must be a number in [0, 1)")
-            }
+            guard case .number(let number, _) = $0 else { throw invalid(key, "each beta must be a number") }
             return number
         }
     }

@@ -6,18 +6,24 @@
 public struct OptimizerState: Equatable, Sendable {
     /// One saved tensor: its shape and its elements in C order.
     public struct Tensor: Equatable, Sendable {
+        /// The shape; `[]` for a single value.
         public var shape: [Int]
+        /// `shape.reduce(1, *)` elements in C order.
         public var values: [Float]
 
+        /// A tensor of the given shape and values.
         public init(shape: [Int], values: [Float]) {
             self.shape = shape
             self.values = values
         }
     }
 
+    /// Float buffers by name (moments, 8-bit codes as whole numbers, block absmaxes).
     public var tensors: [String: Tensor]
+    /// Step counts and optimizer-wide values (Prodigy's `d`) by name.
     public var scalars: [String: Double]
 
+    /// A state of the given entries.
     public init(tensors: [String: Tensor] = [:], scalars: [String: Double] = [:]) {
         self.tensors = tensors
         self.scalars = scalars

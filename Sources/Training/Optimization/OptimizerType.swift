@@ -49,10 +49,10 @@ public enum OptimizerType: String, CaseIterable, Sendable {
             let eps = try args.double("eps", default: 1e-8, where: nonNegative, "must be >= 0")
             let decay = try args.double("weight_decay", default: 0.01, where: nonNegative, "must be >= 0")
             if self == .adamW {
-                return AdamW(beta1: betas[0], beta2: betas[1], epsilon: eps, weightDecay: decay)
+                return try AdamW(beta1: betas[0], beta2: betas[1], epsilon: eps, weightDecay: decay)
             }
             let minimum = try args.integer("min_8bit_size", default: 4096, where: { $0 >= 0 }, "must be >= 0")
-            return AdamW8bit(beta1: betas[0], beta2: betas[1], epsilon: eps, weightDecay: decay, minimum8BitSize: minimum)
+            return try AdamW8bit(beta1: betas[0], beta2: betas[1], epsilon: eps, weightDecay: decay, minimum8BitSize: minimum)
         case .lion:
             let betas = try args.betas(default: [0.9, 0.99])
             var decay = try args.double("weight_decay", default: 0, where: nonNegative, "must be >= 0")
@@ -64,7 +64,7 @@ public enum OptimizerType: String, CaseIterable, Sendable {
                 }
                 decay /= learningRate
             }
-            return Lion(beta1: betas[0], beta2: betas[1], weightDecay: decay)
+            return try Lion(beta1: betas[0], beta2: betas[1], weightDecay: decay)
         case .prodigy:
             var options = Prodigy.Options()
             let betas = try args.betas(default: [0.9, 0.999])

@@ -33,6 +33,7 @@ public struct ParameterGroup {
     /// The group's base learning rate, before the schedule's multiplier.
     public var learningRate: Double
 
+    /// A group of `parameters` trained at base rate `learningRate`.
     public init(name: String, parameters: [TrainableParameter], learningRate: Double) {
         self.name = name
         self.parameters = parameters

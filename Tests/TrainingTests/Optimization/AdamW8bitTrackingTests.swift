@@ -17,7 +17,7 @@ import Testing
         let (full, fullGroups) = problem()
         let (quantised, quantisedGroups) = problem()
         // bnb decays after the update and torch before it; with no decay the two agree but for the 8-bit moments.
-        let adam = AdamW(weightDecay: 0), adam8 = AdamW8bit(weightDecay: 0)
+        let adam = try AdamW(weightDecay: 0), adam8 = try AdamW8bit(weightDecay: 0)
         for step in 0..<300 {
             for p in [full, quantised] {
                 p.gradient = (0..<count).map { i -> Float in

@@ -78,6 +78,8 @@ import Testing
         (.prodigy, "beta3=2"),
         (.sgd, "nesterov=True"),
         (.lion, "decoupled_weight_decay=yes"),
+        (.lion, "betas=0.9,1.5"),
+        (.adamW8bit, "eps=-1"),
     ])
     func badValuesNameTheArgument(type: OptimizerType, argument: String) {
         let name = String(argument.split(separator: "=")[0])

@@ -41,7 +41,7 @@ import Testing
         let goldens = try OptimizerGoldens()
         let goldenCase = try #require(goldens.cases.first { $0.name == "adamw8bit_default" })
         let problem = try OptimizerProblem(goldenCase, goldens: goldens)
-        let optimizer = AdamW8bit()
+        let optimizer = try AdamW8bit()
         for step in 0..<goldens.steps {
             try problem.step(optimizer, step: step, multiplier: goldenCase.multipliers[step])
         }

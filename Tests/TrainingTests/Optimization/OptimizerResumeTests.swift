@@ -36,7 +36,7 @@ import Testing
         let parameter = TrainableParameter(name: "w", shape: [2], value: [1, 2])
         parameter.gradient = [0.5, -0.5]
         let groups = [ParameterGroup(name: "unet", parameters: [parameter], learningRate: 1e-3)]
-        let adam = AdamW()
+        let adam = try AdamW()
         try adam.step(groups, multiplier: 1)
         var state = adam.state()
         // Lion reads `exp_avg` too; AdamW's second moment is foreign to it.
@@ -50,7 +50,7 @@ import Testing
         #expect(throws: OptimizerError.malformedState(entry: "w.step", reason: "1.5 is not a step count")) {
             try AdamW().restore(state)
         }
-        state = AdamW8bit().state()
+        state = try AdamW8bit().state()
         state.scalars["big.step"] = 1
         state.tensors["big.state1"] = .init(shape: [4096], values: [Float](repeating: 300, count: 4096))
         state.tensors["big.state2"] = .init(shape: [4096], values: [Float](repeating: 0, count: 4096))
@@ -61,7 +61,7 @@ import Testing
         var shortState = adam.state()
         shortState.tensors["w.exp_avg"] = .init(shape: [1], values: [0])
         shortState.tensors["w.exp_avg_sq"] = .init(shape: [1], values: [0])
-        let restored = AdamW()
+        let restored = try AdamW()
         try restored.restore(shortState)
         let valueBefore = parameter.value
         #expect(throws: OptimizerError.self) { try restored.step(groups, multiplier: 1) }
@@ -72,7 +72,7 @@ import Testing
         let a = TrainableParameter(name: "a", shape: [2, 2], value: [1, 2, 3, 4])
         a.gradient = [1, 1, 1, 1]
         let before = a.value
-        let optimizer = AdamW()
+        let optimizer = try AdamW()
         #expect(throws: OptimizerError.learningRateCount(groups: 1, learningRates: 2)) {
             try optimizer.step([ParameterGroup(name: "unet", parameters: [a], learningRate: 1)], learningRates: [1, 1])
         }
