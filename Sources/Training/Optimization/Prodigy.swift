@@ -93,8 +93,9 @@ public final class Prodigy: Optimizer {
         var numerator = dNumerator * beta3
         var deltaNumerator = 0.0
         var denominator = 0.0
-        // Coupled decay changes the gradient the whole step sees, as the reference's in-place `grad.add_`.
-        var gradients: [String: [Float]] = [:]
+        // Without momentum the update reads the gradient again, including coupled decay (the reference's in-place
+        // `grad.add_`), so it is kept until then.
+        var keptGradients: [String: [Float]] = [:]
 
         let b1 = Float(o.beta1), b2 = Float(o.beta2), b3 = Float(beta3)
         let mScale = Float(d * (1 - o.beta1)), vScale = Float(d * d * (1 - o.beta2))
@@ -107,7 +108,7 @@ public final class Prodigy: Optimizer {
                     let wd = Float(o.weightDecay)
                     for i in 0..<n { g[i] = g[i] + wd * parameter.value[i] }
                 }
-                gradients[parameter.name] = g
+                if o.beta1 == 0 { keptGradients[parameter.name] = g }
                 var slot = slots[parameter.name] ?? newSlot(parameter)
                 guard groupLR > 0 else {
                     slots[parameter.name] = slot
@@ -152,7 +153,8 @@ public final class Prodigy: Optimizer {
         let negDLR = Float(-dlr), negDLRd = Float(-dlr * d)
         for group in groups {
             for parameter in group.parameters {
-                guard var slot = slots[parameter.name], let g = gradients[parameter.name] else { continue }
+                guard var slot = slots[parameter.name] else { continue }
+                let g = keptGradients[parameter.name] ?? []
                 slot.step += 1
                 parameter.value.withUnsafeMutableBufferPointer { p in
                     for i in 0..<p.count {
