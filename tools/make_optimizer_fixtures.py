@@ -19,8 +19,8 @@ which collapses values below about 1.5e-5 of a block's absmax to a few codes. So
 `adamw8bit_cuda_reference` below, a float32 transcription of `kOptimizer32bit2State` / `kOptimizerStatic8bit2State
 Blockwise` with `quantize_2D`. The script validates that transcription on bnb itself: switched to the CPU path's
 decay order and lookup-table quantiser, it must match bnb's CPU AdamW8bit to float rounding (all but about one
-weight in a thousand, a value on the edge of a lookup bin). It also checks that
-its quantiser picks the nearest code as bnb's pure-torch fallback does, and prints how far the two semantics are.
+weight in a thousand, a value on the edge of a lookup bin). It also checks that its quantiser picks the nearest code
+as bnb's pure-torch fallback does, and prints how far the two semantics are.
 """
 import ast
 import json
@@ -223,9 +223,10 @@ def adamw8bit_cuda_reference(params, lrs, multipliers, args, cpu_variant=False):
 
 
 def check_against_bnb_cpu(params, lrs, multipliers, args, history):
-    """Validates the transcription on bnb itself: switched to what bnb's CPU path does differently, it must match bnb's
-    CPU AdamW8bit to float rounding (but for a rare bin edge). Returns how far the CUDA semantics (the goldens) are from bnb's CPU path:
-    the largest weight difference and the count of weights that differ by more than 1% of lr."""
+    """Validates the transcription on bnb itself: switched to what bnb's CPU path does differently, it must match
+    bnb's CPU AdamW8bit to float rounding (but for a rare bin edge). Returns how far the CUDA semantics (the goldens)
+    are from bnb's CPU path: the largest weight difference and the count of weights that differ by more than 1% of lr.
+    """
     bnb_history = run_torch_optimizer(lambda groups: bnb.optim.AdamW8bit(groups, **kohya_kwargs(args)),
                                       params, lrs, multipliers)
     cpu_like, _ = adamw8bit_cuda_reference(params, lrs, multipliers, args, cpu_variant=True)

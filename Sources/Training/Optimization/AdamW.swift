@@ -18,7 +18,8 @@ public final class AdamW: Optimizer {
 
     /// torch's defaults: betas (0.9, 0.999), eps 1e-8, weight_decay 0.01; out-of-range values throw as torch's do.
     public init(beta1: Double = 0.9, beta2: Double = 0.999, epsilon: Double = 1e-8, weightDecay: Double = 0.01) throws {
-        try validateHyperparameters(optimizer: "AdamW", betas: [beta1, beta2], epsilon: epsilon, weightDecay: weightDecay)
+        try validateHyperparameters(
+            optimizer: "AdamW", betas: [beta1, beta2], epsilon: epsilon, weightDecay: weightDecay)
         self.beta1 = beta1
         self.beta2 = beta2
         self.epsilon = epsilon
@@ -42,16 +43,19 @@ public final class AdamW: Optimizer {
 
     private func update(_ parameter: TrainableParameter, lr: Double) {
         let n = parameter.value.count
-        var slot = slots[parameter.name]
+        var slot =
+            slots[parameter.name]
             ?? Slot(step: 0, exp_avg: [Float](repeating: 0, count: n), exp_avg_sq: [Float](repeating: 0, count: n))
         slot.step += 1
         let step = Double(slot.step)
         let decay = Float(1 - lr * weightDecay)
         let lerpWeight = Float(1 - beta1)
-        let b2 = Float(beta2), oneMinusB2 = Float(1 - beta2)
+        let b2 = Float(beta2)
+        let oneMinusB2 = Float(1 - beta2)
         let stepSize = lr / (1 - pow(beta1, step))
         let correction2Sqrt = Float((1 - pow(beta2, step)).squareRoot())
-        let eps = Float(epsilon), negStepSize = Float(-stepSize)
+        let eps = Float(epsilon)
+        let negStepSize = Float(-stepSize)
         let gradient = parameter.gradient
         parameter.value.withUnsafeMutableBufferPointer { p in
             for i in 0..<n {

@@ -31,7 +31,8 @@ public final class AdamW8bit: Optimizer {
         beta1: Double = 0.9, beta2: Double = 0.999, epsilon: Double = 1e-8, weightDecay: Double = 0.01,
         minimum8BitSize: Int = 4096
     ) throws {
-        try validateHyperparameters(optimizer: "AdamW8bit", betas: [beta1, beta2], epsilon: epsilon, weightDecay: weightDecay)
+        try validateHyperparameters(
+            optimizer: "AdamW8bit", betas: [beta1, beta2], epsilon: epsilon, weightDecay: weightDecay)
         guard minimum8BitSize >= 0 else {
             throw OptimizerError.invalidArgument(
                 optimizer: "AdamW8bit", name: "min_8bit_size", value: "\(minimum8BitSize)", reason: "must be >= 0")
@@ -52,16 +53,19 @@ public final class AdamW8bit: Optimizer {
                 switch slot.moments {
                 case .full(let m, let v):
                     guard n < minimum8BitSize else {
-                        throw OptimizerError.stateMismatch(parameter: parameter.name, reason: "32-bit moments for an 8-bit tensor")
+                        throw OptimizerError.stateMismatch(
+                            parameter: parameter.name, reason: "32-bit moments for an 8-bit tensor")
                     }
                     try checkStateSize(m, n, parameter: parameter, slot: "state1")
                     try checkStateSize(v, n, parameter: parameter, slot: "state2")
                 case .quantized(let m, let v, let mAbsmax, let vAbsmax):
                     guard n >= minimum8BitSize else {
-                        throw OptimizerError.stateMismatch(parameter: parameter.name, reason: "8-bit moments for a 32-bit tensor")
+                        throw OptimizerError.stateMismatch(
+                            parameter: parameter.name, reason: "8-bit moments for a 32-bit tensor")
                     }
                     guard m.count == n, v.count == n, mAbsmax.count == blocks(n), vAbsmax.count == blocks(n) else {
-                        throw OptimizerError.stateMismatch(parameter: parameter.name, reason: "8-bit moments of another size")
+                        throw OptimizerError.stateMismatch(
+                            parameter: parameter.name, reason: "8-bit moments of another size")
                     }
                 }
             }
@@ -75,15 +79,21 @@ public final class AdamW8bit: Optimizer {
 
     private func update(_ parameter: TrainableParameter, lr: Float) {
         let n = parameter.value.count
-        var slot = slots[parameter.name] ?? Slot(
-            step: 0,
-            moments: n < minimum8BitSize
-                ? .full(m: [Float](repeating: 0, count: n), v: [Float](repeating: 0, count: n))
-                : .quantized(
-                    m: [UInt8](repeating: 0, count: n), v: [UInt8](repeating: 0, count: n),
-                    mAbsmax: [Float](repeating: 0, count: blocks(n)), vAbsmax: [Float](repeating: 0, count: blocks(n))))
+        var slot =
+            slots[parameter.name]
+            ?? Slot(
+                step: 0,
+                moments: n < minimum8BitSize
+                    ? .full(m: [Float](repeating: 0, count: n), v: [Float](repeating: 0, count: n))
+                    : .quantized(
+                        m: [UInt8](repeating: 0, count: n), v: [UInt8](repeating: 0, count: n),
+                        mAbsmax: [Float](repeating: 0, count: blocks(n)),
+                        vAbsmax: [Float](repeating: 0, count: blocks(n))))
         slot.step += 1
-        let b1 = Float(beta1), b2 = Float(beta2), eps = Float(epsilon), wd = Float(weightDecay)
+        let b1 = Float(beta1)
+        let b2 = Float(beta2)
+        let eps = Float(epsilon)
+        let wd = Float(weightDecay)
         let correction1 = 1 - powf(b1, Float(slot.step))
         let correction2 = (1 - powf(b2, Float(slot.step))).squareRoot()
         let stepSize = -lr * correction2 / correction1

@@ -51,7 +51,9 @@ public enum DynamicQuantization {
     /// binary search over the sorted map, then the nearer of the two neighbours by their float midpoint.
     @inline(__always)
     static func nearestCode(_ x: Float, map: UnsafeBufferPointer<Float>, signed: Bool) -> UInt8 {
-        var pivot = 127, upperPivot = 255, lowerPivot = 0
+        var pivot = 127
+        var upperPivot = 255
+        var lowerPivot = 0
         var lower: Float = signed ? -1 : 0
         var upper: Float = 1
         var value = map[pivot]

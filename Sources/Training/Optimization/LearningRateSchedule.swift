@@ -43,7 +43,8 @@ public struct LearningRateSchedule: Equatable, Sendable {
             switch self {
             case .steps(let count):
                 guard count >= 0 else {
-                    throw LearningRateScheduleError.invalidValue(field: field, value: "\(count)", reason: "must be >= 0")
+                    throw LearningRateScheduleError.invalidValue(
+                        field: field, value: "\(count)", reason: "must be >= 0")
                 }
                 return count
             case .fraction(let ratio):
@@ -85,7 +86,8 @@ public struct LearningRateSchedule: Equatable, Sendable {
             throw LearningRateScheduleError.unknownScheduler(name: name, supported: Kind.allCases.map(\.rawValue))
         }
         guard totalSteps >= 1 else {
-            throw LearningRateScheduleError.invalidValue(field: "max_train_steps", value: "\(totalSteps)", reason: "must be >= 1")
+            throw LearningRateScheduleError.invalidValue(
+                field: "max_train_steps", value: "\(totalSteps)", reason: "must be >= 1")
         }
         let warmupSteps = try warmup.resolve(totalSteps: totalSteps, field: "lr_warmup_steps")
         let decaySteps = try decay.resolve(totalSteps: totalSteps, field: "lr_decay_steps")
@@ -110,7 +112,9 @@ public struct LearningRateSchedule: Equatable, Sendable {
                 throw invalid("lr_scheduler_min_lr_ratio", "None", "cosine_with_min_lr needs a minimum ratio")
             }
         case .warmupStableDecay:
-            guard decaySteps > 0 else { throw invalid("lr_decay_steps", decaySteps, "warmup_stable_decay needs decay steps") }
+            guard decaySteps > 0 else {
+                throw invalid("lr_decay_steps", decaySteps, "warmup_stable_decay needs decay steps")
+            }
             guard warmupSteps + decaySteps <= totalSteps else {
                 throw invalid("lr_decay_steps", decaySteps, "warmup plus decay exceed the \(totalSteps) steps")
             }
@@ -135,7 +139,9 @@ public struct LearningRateSchedule: Equatable, Sendable {
 
     /// The multiplier for optimizer step `step` (0-based), as the transformers lambda computes it.
     public func multiplier(step: Int) -> Double {
-        let current = Double(step), warmup = Double(warmupSteps), total = Double(totalSteps)
+        let current = Double(step)
+        let warmup = Double(warmupSteps)
+        let total = Double(totalSteps)
         let warmupFactor = current / max(1, warmup)
         switch kind {
         case .constant:
@@ -158,7 +164,8 @@ public struct LearningRateSchedule: Equatable, Sendable {
             return max(0, 0.5 * (1 + cos(Double.pi * (Double(cycles) * progress).truncatingRemainder(dividingBy: 1))))
         case .polynomial:
             if step < warmupSteps { return warmupFactor }
-            let end = Self.polynomialEndRate, initial = initialLearningRate
+            let end = Self.polynomialEndRate
+            let initial = initialLearningRate
             if step > totalSteps { return end / initial }
             let remaining = 1 - (current - warmup) / (total - warmup)
             return ((initial - end) * pow(remaining, power) + end) / initial
@@ -192,7 +199,8 @@ public enum LearningRateScheduleError: Error, CustomStringConvertible, Equatable
     public var description: String {
         switch self {
         case .unknownScheduler(let name, let supported):
-            let unsupported = ["adafactor", "piecewise_constant"].contains { name.hasPrefix($0) }
+            let unsupported =
+                ["adafactor", "piecewise_constant"].contains { name.hasPrefix($0) }
                 ? " (kohya's \(name) needs its own optimizer or step rules; lorad does not support it)" : ""
             return "lr_scheduler: unknown scheduler '\(name)'\(unsupported); supported: "
                 + supported.joined(separator: ", ")

@@ -10,7 +10,8 @@ public final class Lion: Optimizer {
 
     /// lion_pytorch's defaults: betas (0.9, 0.99), weight_decay 0. Betas may be 1, as lion_pytorch allows.
     public init(beta1: Double = 0.9, beta2: Double = 0.99, weightDecay: Double = 0) throws {
-        try validateHyperparameters(optimizer: "Lion", betas: [beta1, beta2], weightDecay: weightDecay, betasMayBeOne: true)
+        try validateHyperparameters(
+            optimizer: "Lion", betas: [beta1, beta2], weightDecay: weightDecay, betasMayBeOne: true)
         self.beta1 = beta1
         self.beta2 = beta2
         self.effectiveWeightDecay = weightDecay
@@ -33,8 +34,12 @@ public final class Lion: Optimizer {
     private func update(_ parameter: TrainableParameter, lr: Double) {
         let n = parameter.value.count
         var m = momenta[parameter.name] ?? [Float](repeating: 0, count: n)
-        let decay = Float(1 - lr * effectiveWeightDecay), negLR = Float(-lr)
-        let b1 = Float(beta1), oneMinusB1 = Float(1 - beta1), b2 = Float(beta2), oneMinusB2 = Float(1 - beta2)
+        let decay = Float(1 - lr * effectiveWeightDecay)
+        let negLR = Float(-lr)
+        let b1 = Float(beta1)
+        let oneMinusB1 = Float(1 - beta1)
+        let b2 = Float(beta2)
+        let oneMinusB2 = Float(1 - beta2)
         let gradient = parameter.gradient
         parameter.value.withUnsafeMutableBufferPointer { p in
             for i in 0..<n {

@@ -54,7 +54,8 @@ func validateHyperparameters(
             reason: "beta\(index + 1) must be in [0, 1\(betasMayBeOne ? "]" : ")")")
     }
     if let epsilon, !(epsilon >= 0 && epsilon.isFinite) {
-        throw OptimizerError.invalidArgument(optimizer: optimizer, name: "eps", value: "\(epsilon)", reason: "must be >= 0")
+        throw OptimizerError.invalidArgument(
+            optimizer: optimizer, name: "eps", value: "\(epsilon)", reason: "must be >= 0")
     }
     guard weightDecay >= 0, weightDecay.isFinite else {
         throw OptimizerError.invalidArgument(

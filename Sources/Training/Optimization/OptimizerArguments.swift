@@ -20,7 +20,8 @@ struct OptimizerArguments {
         for argument in arguments {
             let parts = argument.split(separator: "=", omittingEmptySubsequences: false)
             guard parts.count == 2 else { throw OptimizerError.malformedArgument(argument: argument) }
-            let key = parts[0].trimmingWhitespace(), text = parts[1].trimmingWhitespace()
+            let key = parts[0].trimmingWhitespace()
+            let text = parts[1].trimmingWhitespace()
             guard !key.isEmpty else { throw OptimizerError.malformedArgument(argument: argument) }
             guard accepted.contains(key) else {
                 throw OptimizerError.unknownArgument(optimizer: optimizer, name: key, accepted: self.accepted)
@@ -41,7 +42,9 @@ struct OptimizerArguments {
     }
 
     /// A finite number (an int literal is accepted, as Python accepts it for a float).
-    func double(_ key: String, default value: Double, where valid: (Double) -> Bool = { _ in true }, _ rule: String = "")
+    func double(
+        _ key: String, default value: Double, where valid: (Double) -> Bool = { _ in true }, _ rule: String = ""
+    )
         throws -> Double
     {
         guard let literal = try literal(key) else { return value }

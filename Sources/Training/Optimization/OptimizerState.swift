@@ -48,7 +48,9 @@ struct OptimizerStateReader {
     }
 
     mutating func scalar(_ name: String) throws -> Double {
-        guard let value = state.scalars[name] else { throw OptimizerError.malformedState(entry: name, reason: "missing") }
+        guard let value = state.scalars[name] else {
+            throw OptimizerError.malformedState(entry: name, reason: "missing")
+        }
         guard value.isFinite else { throw OptimizerError.malformedState(entry: name, reason: "not finite") }
         unreadScalars.remove(name)
         return value

@@ -52,7 +52,8 @@ public enum OptimizerType: String, CaseIterable, Sendable {
                 return try AdamW(beta1: betas[0], beta2: betas[1], epsilon: eps, weightDecay: decay)
             }
             let minimum = try args.integer("min_8bit_size", default: 4096, where: { $0 >= 0 }, "must be >= 0")
-            return try AdamW8bit(beta1: betas[0], beta2: betas[1], epsilon: eps, weightDecay: decay, minimum8BitSize: minimum)
+            return try AdamW8bit(
+                beta1: betas[0], beta2: betas[1], epsilon: eps, weightDecay: decay, minimum8BitSize: minimum)
         case .lion:
             let betas = try args.betas(default: [0.9, 0.99])
             var decay = try args.double("weight_decay", default: 0, where: nonNegative, "must be >= 0")
@@ -70,7 +71,8 @@ public enum OptimizerType: String, CaseIterable, Sendable {
             let betas = try args.betas(default: [0.9, 0.999])
             options.beta1 = betas[0]
             options.beta2 = betas[1]
-            options.beta3 = try args.optionalDouble("beta3", where: { (0...1).contains($0) }, "must be in [0, 1] or None")
+            options.beta3 = try args.optionalDouble(
+                "beta3", where: { (0...1).contains($0) }, "must be in [0, 1] or None")
             options.epsilon = try args.double("eps", default: 1e-8, where: positive, "must be > 0")
             options.weightDecay = try args.double("weight_decay", default: 0, where: nonNegative, "must be >= 0")
             options.decouple = try args.bool("decouple", default: true)

@@ -86,7 +86,8 @@ public final class Prodigy: Optimizer {
     private func update(_ groups: [ParameterGroup], learningRates: [Double], lr: Double) {
         let o = options
         let beta3 = o.beta3 ?? o.beta2.squareRoot()
-        let biasCorrection = o.useBiasCorrection
+        let biasCorrection =
+            o.useBiasCorrection
             ? (1 - pow(o.beta2, Double(k + 1))).squareRoot() / (1 - pow(o.beta1, Double(k + 1))) : 1
         let dlr = d * lr * biasCorrection
         let slice = o.sliceP
@@ -97,8 +98,11 @@ public final class Prodigy: Optimizer {
         // `grad.add_`), so it is kept until then.
         var keptGradients: [String: [Float]] = [:]
 
-        let b1 = Float(o.beta1), b2 = Float(o.beta2), b3 = Float(beta3)
-        let mScale = Float(d * (1 - o.beta1)), vScale = Float(d * d * (1 - o.beta2))
+        let b1 = Float(o.beta1)
+        let b2 = Float(o.beta2)
+        let b3 = Float(beta3)
+        let mScale = Float(d * (1 - o.beta1))
+        let vScale = Float(d * d * (1 - o.beta2))
         let sScale = Float(o.safeguardWarmup ? (d / o.d0) * d : (d / o.d0) * dlr)
         for (group, groupLR) in zip(groups, learningRates) {
             for parameter in group.parameters {
@@ -150,7 +154,8 @@ public final class Prodigy: Optimizer {
 
         let eps = Float(d * o.epsilon)
         let decay = Float(-o.weightDecay * dlr)
-        let negDLR = Float(-dlr), negDLRd = Float(-dlr * d)
+        let negDLR = Float(-dlr)
+        let negDLRd = Float(-dlr * d)
         for group in groups {
             for parameter in group.parameters {
                 guard var slot = slots[parameter.name] else { continue }
@@ -189,7 +194,8 @@ public final class Prodigy: Optimizer {
         for (name, slot) in slots {
             state.scalars["\(name).step"] = Double(slot.step)
             state.tensors["\(name).s"] = .init(shape: [slot.s.count], values: slot.s)
-            state.tensors["\(name).p0"] = slot.p0.map { .init(shape: [$0.count], values: $0) }
+            state.tensors["\(name).p0"] =
+                slot.p0.map { .init(shape: [$0.count], values: $0) }
                 ?? .init(shape: [], values: [0])
             if options.beta1 > 0 {
                 state.tensors["\(name).exp_avg"] = .init(shape: [slot.exp_avg.count], values: slot.exp_avg)
@@ -208,16 +214,21 @@ public final class Prodigy: Optimizer {
             let p0 = try reader.tensor("\(name).p0")
             let zeroStart = state.tensors["\(name).p0"]?.shape == []
             if !zeroStart && p0.count != s.count {
-                throw OptimizerError.malformedState(entry: "\(name).p0", reason: "has \(p0.count) values, s has \(s.count)")
+                throw OptimizerError.malformedState(
+                    entry: "\(name).p0", reason: "has \(p0.count) values, s has \(s.count)")
             }
             restored[name] = Slot(
                 step: try reader.count("\(name).step"), s: s, p0: zeroStart ? nil : p0,
                 exp_avg: options.beta1 > 0 ? try reader.tensor("\(name).exp_avg", count: v.count) : [],
                 exp_avg_sq: v)
         }
-        let d = try reader.scalar("d"), dMax = try reader.scalar("d_max")
-        let numerator = try reader.scalar("d_numerator"), k = try reader.count("k")
-        guard d > 0, dMax > 0 else { throw OptimizerError.malformedState(entry: "d", reason: "d and d_max must be > 0") }
+        let d = try reader.scalar("d")
+        let dMax = try reader.scalar("d_max")
+        let numerator = try reader.scalar("d_numerator")
+        let k = try reader.count("k")
+        guard d > 0, dMax > 0 else {
+            throw OptimizerError.malformedState(entry: "d", reason: "d and d_max must be > 0")
+        }
         try reader.finish()
         (slots, self.d, self.dMax, dNumerator, self.k) = (restored, d, dMax, numerator, k)
     }

@@ -12,14 +12,16 @@ public final class SGD: Optimizer {
     public init(momentum: Double = 0, dampening: Double = 0, weightDecay: Double = 0, nesterov: Bool = false) throws {
         let name = "SGD"
         guard momentum >= 0, momentum.isFinite else {
-            throw OptimizerError.invalidArgument(optimizer: name, name: "momentum", value: "\(momentum)", reason: "must be >= 0")
+            throw OptimizerError.invalidArgument(
+                optimizer: name, name: "momentum", value: "\(momentum)", reason: "must be >= 0")
         }
         guard weightDecay >= 0, weightDecay.isFinite else {
             throw OptimizerError.invalidArgument(
                 optimizer: name, name: "weight_decay", value: "\(weightDecay)", reason: "must be >= 0")
         }
         guard dampening.isFinite else {
-            throw OptimizerError.invalidArgument(optimizer: name, name: "dampening", value: "\(dampening)", reason: "must be finite")
+            throw OptimizerError.invalidArgument(
+                optimizer: name, name: "dampening", value: "\(dampening)", reason: "must be finite")
         }
         if nesterov && (momentum <= 0 || dampening != 0) {
             throw OptimizerError.invalidArgument(
@@ -47,7 +49,10 @@ public final class SGD: Optimizer {
 
     private func update(_ parameter: TrainableParameter, lr: Double) {
         let n = parameter.value.count
-        let wd = Float(weightDecay), mu = Float(momentum), keep = Float(1 - dampening), negLR = Float(-lr)
+        let wd = Float(weightDecay)
+        let mu = Float(momentum)
+        let keep = Float(1 - dampening)
+        let negLR = Float(-lr)
         var buffer = momentum != 0 ? momentumBuffers[parameter.name] : nil
         let firstStep = buffer == nil
         if momentum != 0 && firstStep { buffer = [Float](repeating: 0, count: n) }

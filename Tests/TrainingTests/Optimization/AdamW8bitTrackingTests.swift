@@ -11,13 +11,15 @@ import Testing
         let magnitudes: [Float] = [1e-4, 1e-3, 1e-2, 1e-1, 1]
         let targets: [Float] = (0..<count).map { i in Float(sin(Double(i) * 0.37)) * magnitudes[i % 5] }
         func problem() -> (TrainableParameter, [ParameterGroup]) {
-            let p = TrainableParameter(name: "w", shape: [count], value: (0..<count).map { 0.5 * Float(cos(Double($0))) })
+            let p = TrainableParameter(
+                name: "w", shape: [count], value: (0..<count).map { 0.5 * Float(cos(Double($0))) })
             return (p, [ParameterGroup(name: "unet", parameters: [p], learningRate: 1e-2)])
         }
         let (full, fullGroups) = problem()
         let (quantised, quantisedGroups) = problem()
         // bnb decays after the update and torch before it; with no decay the two agree but for the 8-bit moments.
-        let adam = try AdamW(weightDecay: 0), adam8 = try AdamW8bit(weightDecay: 0)
+        let adam = try AdamW(weightDecay: 0)
+        let adam8 = try AdamW8bit(weightDecay: 0)
         for step in 0..<300 {
             for p in [full, quantised] {
                 p.gradient = (0..<count).map { i -> Float in
@@ -28,7 +30,9 @@ import Testing
             try adam.step(fullGroups, multiplier: 1)
             try adam8.step(quantisedGroups, multiplier: 1)
         }
-        var distanceFull: Float = 0, distanceQuantised: Float = 0, gap: Float = 0
+        var distanceFull: Float = 0
+        var distanceQuantised: Float = 0
+        var gap: Float = 0
         for i in 0..<count {
             distanceFull += abs(full.value[i] - targets[i])
             distanceQuantised += abs(quantised.value[i] - targets[i])

@@ -92,9 +92,13 @@ import Testing
         rejects("lr_scheduler_min_lr_ratio") { try .init(name: "cosine_with_min_lr", totalSteps: 10, learningRate: 1) }
         rejects("lr_decay_steps") { try .init(name: "warmup_stable_decay", totalSteps: 10, learningRate: 1) }
         rejects("learning_rate") { try .init(name: "polynomial", totalSteps: 10, learningRate: 1e-8) }
-        rejects("lr_warmup_steps") { try .init(name: "linear", totalSteps: 10, warmup: .fraction(1.5), learningRate: 1) }
+        rejects("lr_warmup_steps") {
+            try .init(name: "linear", totalSteps: 10, warmup: .fraction(1.5), learningRate: 1)
+        }
         rejects("lr_warmup_steps") { try .init(name: "linear", totalSteps: 10, warmup: .steps(-1), learningRate: 1) }
         rejects("max_train_steps") { try .init(name: "linear", totalSteps: 0, learningRate: 1) }
-        rejects("lr_scheduler_num_cycles") { try .init(name: "cosine_with_restarts", totalSteps: 10, cycles: 0, learningRate: 1) }
+        rejects("lr_scheduler_num_cycles") {
+            try .init(name: "cosine_with_restarts", totalSteps: 10, cycles: 0, learningRate: 1)
+        }
     }
 }

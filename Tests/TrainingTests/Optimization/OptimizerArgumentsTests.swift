@@ -9,7 +9,10 @@ import Testing
         #expect(try OptimizerType(kohyaName: "PRODIGY") == .prodigy)
         #expect(try OptimizerType(kohyaName: "sgdnesterov") == .sgdNesterov)
         #expect(try OptimizerType(kohyaName: "") == .adamW)
-        #expect(throws: OptimizerError.unknownOptimizer(name: "DAdaptAdam", supported: OptimizerType.allCases.map(\.rawValue))) {
+        #expect(
+            throws: OptimizerError.unknownOptimizer(
+                name: "DAdaptAdam", supported: OptimizerType.allCases.map(\.rawValue))
+        ) {
             try OptimizerType(kohyaName: "DAdaptAdam")
         }
     }
@@ -18,7 +21,8 @@ import Testing
         let prodigy = try #require(
             try OptimizerType.prodigy.makeOptimizer(
                 arguments: [
-                    "betas=(0.9, 0.99)", "beta3=None", "weight_decay=0.01", "decouple=False", "use_bias_correction=True",
+                    "betas=(0.9, 0.99)", "beta3=None", "weight_decay=0.01", "decouple=False",
+                    "use_bias_correction=True",
                     "safeguard_warmup=True", "d0=1e-5", "d_coef=2", "growth_rate=1.02", "slice_p=11", "eps = 1e-7",
                 ], learningRate: 1) as? Prodigy)
         var expected = Prodigy.Options()
@@ -48,7 +52,8 @@ import Testing
         #expect(abs(lion.effectiveWeightDecay - 1000) < 1e-9)
 
         let eightBit = try #require(
-            try OptimizerType.adamW8bit.makeOptimizer(arguments: ["min_8bit_size=16384"], learningRate: 1) as? AdamW8bit)
+            try OptimizerType.adamW8bit.makeOptimizer(arguments: ["min_8bit_size=16384"], learningRate: 1) as? AdamW8bit
+        )
         #expect(eightBit.minimum8BitSize == 16384 && eightBit.weightDecay == 0.01)
     }
 
@@ -57,7 +62,10 @@ import Testing
             _ = try OptimizerType.adamW.makeOptimizer(arguments: ["momentum=0.9"], learningRate: 1)
             Issue.record("accepted momentum for AdamW")
         } catch let error as OptimizerError {
-            #expect(error == .unknownArgument(optimizer: "AdamW", name: "momentum", accepted: ["betas", "eps", "weight_decay"]))
+            #expect(
+                error
+                    == .unknownArgument(
+                        optimizer: "AdamW", name: "momentum", accepted: ["betas", "eps", "weight_decay"]))
             #expect(error.description.contains("momentum") && error.description.contains("weight_decay"))
         } catch {
             Issue.record("\(error)")
@@ -107,8 +115,11 @@ import Testing
 
     @Test func literalParser() {
         typealias L = OptimizerArguments.Literal
-        #expect(OptimizerArguments.parse("0.9,0.99") == L.tuple([.number(0.9, isInteger: false), .number(0.99, isInteger: false)]))
-        #expect(OptimizerArguments.parse("[1, 2]") == L.tuple([.number(1, isInteger: true), .number(2, isInteger: true)]))
+        #expect(
+            OptimizerArguments.parse("0.9,0.99")
+                == L.tuple([.number(0.9, isInteger: false), .number(0.99, isInteger: false)]))
+        #expect(
+            OptimizerArguments.parse("[1, 2]") == L.tuple([.number(1, isInteger: true), .number(2, isInteger: true)]))
         #expect(OptimizerArguments.parse("(0.5,)") == L.tuple([.number(0.5, isInteger: false)]))
         #expect(OptimizerArguments.parse("-3") == L.number(-3, isInteger: true))
         #expect(OptimizerArguments.parse(".5e-3") == L.number(0.0005, isInteger: false))

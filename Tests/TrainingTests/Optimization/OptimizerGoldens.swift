@@ -44,7 +44,9 @@ struct OptimizerGoldens {
     /// An F64 tensor's values (the schedules' multipliers).
     func doubles(_ name: String) throws -> [Double] {
         try file.withBytes(name) { bytes in
-            (0..<(bytes.count / 8)).map { Double(bitPattern: bytes.loadUnaligned(fromByteOffset: $0 * 8, as: UInt64.self)) }
+            (0..<(bytes.count / 8)).map {
+                Double(bitPattern: bytes.loadUnaligned(fromByteOffset: $0 * 8, as: UInt64.self))
+            }
         }
     }
 
@@ -64,7 +66,8 @@ struct OptimizerProblem {
 
     init(_ goldenCase: OptimizerGoldens.Case, goldens: OptimizerGoldens) throws {
         var groups: [ParameterGroup] = []
-        var targets: [String: [Float]] = [:], noise: [String: [[Float]]] = [:]
+        var targets: [String: [Float]] = [:]
+        var noise: [String: [[Float]]] = [:]
         for groupName in ["unet", "te"] {
             var parameters: [TrainableParameter] = []
             for spec in goldenCase.parameters where spec.group == groupName {
@@ -86,7 +89,8 @@ struct OptimizerProblem {
     /// Sets every gradient for step `step`.
     func prepareGradients(step: Int) {
         for parameter in groups.flatMap(\.parameters) {
-            let target = targets[parameter.name]!, n = noise[parameter.name]![step]
+            let target = targets[parameter.name]!
+            let n = noise[parameter.name]![step]
             parameter.gradient = parameter.value.indices.map { (parameter.value[$0] - target[$0]) + n[$0] }
         }
     }

@@ -40,7 +40,8 @@ import Testing
         try adam.step(groups, multiplier: 1)
         var state = adam.state()
         // Lion reads `exp_avg` too; AdamW's second moment is foreign to it.
-        #expect(throws: OptimizerError.malformedState(entry: "w.exp_avg_sq", reason: "not an entry of this optimizer")) {
+        #expect(throws: OptimizerError.malformedState(entry: "w.exp_avg_sq", reason: "not an entry of this optimizer"))
+        {
             try Lion().restore(state)
         }
         state.tensors["w.exp_avg_sq"] = .init(shape: [3], values: [0, 0, 0])
@@ -81,13 +82,16 @@ import Testing
         }
         #expect(throws: OptimizerError.duplicateParameter(name: "a")) {
             try optimizer.step(
-                [ParameterGroup(name: "unet", parameters: [a], learningRate: 1),
-                 ParameterGroup(name: "te", parameters: [a], learningRate: 1)], learningRates: [1, 1])
+                [
+                    ParameterGroup(name: "unet", parameters: [a], learningRate: 1),
+                    ParameterGroup(name: "te", parameters: [a], learningRate: 1),
+                ], learningRates: [1, 1])
         }
         let broken = TrainableParameter(name: "b", shape: [3], value: [1, 2, 3])
         broken.gradient = [1]
         #expect(throws: OptimizerError.parameterSize(name: "b", shape: [3], values: 3, gradients: 1)) {
-            try optimizer.step([ParameterGroup(name: "unet", parameters: [a, broken], learningRate: 1)], learningRates: [1])
+            try optimizer.step(
+                [ParameterGroup(name: "unet", parameters: [a, broken], learningRate: 1)], learningRates: [1])
         }
         #expect(a.value == before)
     }
