@@ -19,9 +19,9 @@ extension KohyaTrainingFacts {
     /// Every `ss_*` and `modelspec.*` key.
     public func metadata() -> [String: String] {
         var values: [String: PythonValue] = [:]
-        func optional(_ value: Double?) -> PythonValue { value.map { .float($0) } ?? .none }
-        func optional(_ value: Int?) -> PythonValue { value.map { .int($0) } ?? .none }
-        func optional(_ value: String?) -> PythonValue { value.map { .string($0) } ?? .none }
+        func optional(_ value: Double?) -> PythonValue { value.map { .float($0) } ?? .null }
+        func optional(_ value: Int?) -> PythonValue { value.map { .int($0) } ?? .null }
+        func optional(_ value: String?) -> PythonValue { value.map { .string($0) } ?? .null }
 
         values["ss_session_id"] = .int(Int(sessionID))
         values["ss_training_started_at"] = .float(trainingStartedAt)
@@ -64,7 +64,7 @@ extension KohyaTrainingFacts {
         values["ss_caption_dropout_rate"] = .float(captionDropoutRate)
         values["ss_caption_dropout_every_n_epochs"] = .int(captionDropoutEveryNEpochs)
         values["ss_caption_tag_dropout_rate"] = .float(captionTagDropoutRate)
-        values["ss_face_crop_aug_range"] = faceCropAugmentationRange.map { .tuple([.float($0.0), .float($0.1)]) } ?? .none
+        values["ss_face_crop_aug_range"] = faceCropAugmentationRange.map { .tuple([.float($0.0), .float($0.1)]) } ?? .null
         values["ss_prior_loss_weight"] = .float(priorLossWeight)
         values["ss_min_snr_gamma"] = optional(minSNRGamma)
         values["ss_scale_weight_norms"] = optional(scaleWeightNorms)
@@ -88,7 +88,7 @@ extension KohyaTrainingFacts {
         // The single-dataset branch (folders given on the command line).
         values["ss_batch_size_per_device"] = .int(trainBatchSize)
         values["ss_total_batch_size"] = .int(trainBatchSize * gradientAccumulationSteps)
-        values["ss_resolution"] = resolution.map { .tuple([.int($0.width), .int($0.height)]) } ?? .none
+        values["ss_resolution"] = resolution.map { .tuple([.int($0.width), .int($0.height)]) } ?? .null
         values["ss_color_aug"] = .bool(colorAugmentation)
         values["ss_flip_aug"] = .bool(flipAugmentation)
         values["ss_random_crop"] = .bool(randomCrop)
@@ -153,7 +153,7 @@ extension KohyaTrainingFacts {
     /// `BaseDataset.bucket_info`: `None` without bucketing, else the non-empty buckets by index (JSON turns the
     /// integer keys into strings and the resolution tuples into arrays) and the mean aspect-ratio error.
     private var bucketInfo: PythonValue {
-        guard dataset.enableBucket else { return .none }
+        guard dataset.enableBucket else { return .null }
         let buckets = dataset.buckets.map { bucket -> (String, PythonValue) in
             (String(bucket.index), .dict([
                 ("resolution", .tuple([.int(bucket.width), .int(bucket.height)])), ("count", .int(bucket.count)),

@@ -5,6 +5,11 @@ public struct LoRAFileArgument: Sendable, Equatable {
     public var file: URL
     public var weight: Float
 
+    public init(file: URL, weight: Float = 1) {
+        self.file = file
+        self.weight = weight
+    }
+
     /// The weight follows the last `:` when that part is a number, so paths with colons still work.
     public init(parsing argument: String) throws {
         if let colon = argument.lastIndex(of: ":") {

@@ -2,7 +2,8 @@
 /// (most `ss_*` keys) and `json.dumps` with its defaults (the JSON-valued keys). The two differ for `None`/`null`,
 /// booleans, strings inside containers and tuples, so the type keeps Python's distinctions.
 public indirect enum PythonValue: Sendable, Equatable {
-    case none
+    /// Python's `None`.
+    case null
     case bool(Bool)
     case int(Int)
     case float(Double)
@@ -14,7 +15,7 @@ public indirect enum PythonValue: Sendable, Equatable {
 
     public static func == (lhs: PythonValue, rhs: PythonValue) -> Bool {
         switch (lhs, rhs) {
-        case (.none, .none): true
+        case (.null, .null): true
         case (.bool(let a), .bool(let b)): a == b
         case (.int(let a), .int(let b)): a == b
         case (.float(let a), .float(let b)): a == b || (a.isNaN && b.isNaN)
@@ -34,7 +35,7 @@ public indirect enum PythonValue: Sendable, Equatable {
     /// Python's `repr(value)`, which `str()` of a container uses for its elements.
     public var pythonRepr: String {
         switch self {
-        case .none: return "None"
+        case .null: return "None"
         case .bool(let value): return value ? "True" : "False"
         case .int(let value): return String(value)
         case .float(let value): return Self.floatRepr(value)
@@ -78,7 +79,7 @@ public indirect enum PythonValue: Sendable, Equatable {
             output += close
         }
         switch self {
-        case .none: output += "null"
+        case .null: output += "null"
         case .bool(let value): output += value ? "true" : "false"
         case .int(let value): output += String(value)
         case .float(let value):
