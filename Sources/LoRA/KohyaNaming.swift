@@ -32,18 +32,13 @@ extension LoRAModelLayout {
     }
 
     /// Every name a kohya file may use for each layer, to undo the ambiguous `_` joins by lookup as ComfyUI and
-    /// A1111 do: sd-scripts' own names, plus, for the SDXL UNet, the diffusers-style names some other trainers
-    /// write, and for a single text encoder `lora_te1_`, for both encoders of SDXL `lora_te_` as the first.
+    /// A1111 do: sd-scripts' own names, plus, for the SDXL UNet, the diffusers-style names other trainers write
+    /// (`lora_unet_down_blocks_…`; they cannot collide with the LDM ones, which start with other block names).
     func kohyaNameIndex() -> [String: AdaptableLayerDescription] {
         var index: [String: AdaptableLayerDescription] = [:]
         for layer in layers {
             if let name = kohyaName(layer.component, layer.path) { index[name] = layer }
-            switch (layer.component, architecture) {
-            case (.unet, .sdxl): index[Self.kohyaJoin("lora_unet", layer.path)] = layer
-            case (.textEncoder, .sdxl): index[Self.kohyaJoin("lora_te", layer.path)] = layer
-            case (.textEncoder, _): index[Self.kohyaJoin("lora_te1", layer.path)] = layer
-            default: break
-            }
+            if layer.component == .unet && architecture == .sdxl { index[Self.kohyaJoin("lora_unet", layer.path)] = layer }
         }
         return index
     }

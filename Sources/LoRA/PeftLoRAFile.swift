@@ -9,8 +9,9 @@ import SafeTensors
 /// `{"<component>.r", ".lora_alpha", ".target_modules", ".rank_pattern", ".alpha_pattern"}`. The patterns carry the
 /// modules whose rank or alpha differs from the component's most common one, so alpha ≠ rank loads correctly.
 ///
-/// Text encoder paths are written as transformers 4.x names them (`text_model.encoder.layers.N…`), which every
-/// diffusers version reads (0.42 maps them onto transformers 5's flattened `CLIPTextModel`).
+/// Text encoder tensors are named as transformers 4.x names the layers (`text_model.encoder.layers.N…`), which
+/// every diffusers version reads (0.42 maps them onto transformers 5's flattened `CLIPTextModel`). The config's
+/// module names, which peft matches as name suffixes, leave out `text_model.` so that they match both layouts.
 public enum PeftLoRAFile {
     public static func serialize(_ modules: [LoRAModuleWeights], precision: LoRASavePrecision) throws -> Data {
         var writer = SafeTensorsWriter()
@@ -42,11 +43,14 @@ public enum PeftLoRAFile {
             let rank = mostCommon(members.map(\.rank))
             let alpha = mostCommon(members.map(\.alpha))
             let prefix = component.rawValue + "."
+            func name(_ spec: LoRAModuleSpec) -> String {
+                spec.component != .unet && spec.path.hasPrefix("text_model.") ? String(spec.path.dropFirst("text_model.".count)) : spec.path
+            }
             entries.append((prefix + "r", .int(rank)))
             entries.append((prefix + "lora_alpha", number(alpha)))
-            entries.append((prefix + "target_modules", .list(members.map(\.path).sorted().map { .string($0) })))
-            entries.append((prefix + "rank_pattern", .dict(members.filter { $0.rank != rank }.map { ($0.path, .int($0.rank)) }.sorted { $0.0 < $1.0 })))
-            entries.append((prefix + "alpha_pattern", .dict(members.filter { $0.alpha != alpha }.map { ($0.path, number($0.alpha)) }.sorted { $0.0 < $1.0 })))
+            entries.append((prefix + "target_modules", .list(members.map(name).sorted().map { .string($0) })))
+            entries.append((prefix + "rank_pattern", .dict(members.filter { $0.rank != rank }.map { (name($0), .int($0.rank)) }.sorted { $0.0 < $1.0 })))
+            entries.append((prefix + "alpha_pattern", .dict(members.filter { $0.alpha != alpha }.map { (name($0), number($0.alpha)) }.sorted { $0.0 < $1.0 })))
         }
         return .dict(entries.sorted { $0.0 < $1.0 })
     }

@@ -234,3 +234,18 @@ import Testing
         #expect(throws: LoRAFormatError.invalidArgument(":0.5", reason: "no file")) { try LoRAFileArgument(parsing: ":0.5") }
     }
 }
+
+extension LoRAFileTests {
+    /// SDXL kohya names are LDM-style; diffusers-style UNet names from other trainers resolve to the same layers.
+    @Test func resolvesSDXLNamesBothWays() throws {
+        let layout = try LoRAFixtures.fullLayout(.sdxl)
+        var writer = SafeTensorsWriter()
+        for name in ["lora_unet_input_blocks_4_1_proj_in", "lora_unet_down_blocks_1_attentions_0_proj_out"] {
+            try writer.add(name + ".lora_down.weight", shape: [1, 640], floats: .init(repeating: 0.5, count: 640))
+            try writer.add(name + ".lora_up.weight", shape: [640, 1], floats: .init(repeating: 0.25, count: 640))
+        }
+        let read = try LoRAFileReader.read(SafeTensorsFile(data: writer.serialized()), name: "xl", layout: layout)
+        #expect(read.modules.map(\.path) == ["down_blocks.1.attentions.0.proj_in", "down_blocks.1.attentions.0.proj_out"])
+        #expect(read.modules.allSatisfy { $0.alpha == nil && $0.scale == 1 })
+    }
+}
