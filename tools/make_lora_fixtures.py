@@ -14,7 +14,9 @@ Writes under Tests/Fixtures/goldens/lora_files/:
 - `peft_sd15_tiny.safetensors` (+ `.json`): `StableDiffusionPipeline.save_lora_weights` of peft adapters (rank 4,
   lora_alpha 8, one module at rank 2 / alpha 3) on the tiny SD 1.5 fixture's UNet and text encoder.
 
-Made with sd-scripts 48d368fa, diffusers 0.42.1, peft, transformers 5.23, torch 2.13 (CPU). Runs in about a minute.
+Made with sd-scripts 48d368fa, diffusers 0.42.1, peft 0.21.2, transformers 5.23, torch 2.13 (CPU); about a minute.
+Safetensors files are rewritten by fixture_io.save_safetensors (same tensors and metadata, sorted header), so two
+runs give identical bytes.
 The torchvision stub and the transformers 4.x module layout are explained in make_lora_keysets.py.
 """
 import ast
@@ -34,6 +36,7 @@ import transformers
 from transformers import CLIPTextModel
 
 import make_lora_keysets as keysets
+from fixture_io import save_safetensors
 
 ROOT = os.path.join(os.path.dirname(__file__), "..")
 OUT = os.path.join(ROOT, "Tests", "Fixtures", "goldens", "lora_files")
@@ -243,13 +246,15 @@ def locon_file(sd):
         listing[name] = dict(down=list(down.shape), up=list(up.shape), alpha=float(module.alpha),
                              down_sum=float(down.float().sum()), up_sum=float(up.float().sum()),
                              down_first=float(down.flatten()[0]), up_last=float(up.flatten()[-1]))
-    safetensors.torch.save_file(tensors, os.path.join(OUT, "locon_sd15.safetensors"), metadata={"ss_network_dim": "4"})
+    save_safetensors(os.path.join(OUT, "locon_sd15.safetensors"), tensors, {"ss_network_dim": "4"})
     return listing
 
 
 def portable(config):
-    """The config as diffusers saves it, without the absolute folder path peft records."""
-    return {k: v for k, v in config.to_dict().items() if k != "base_model_name_or_path"}
+    """The config as diffusers saves it, without the absolute folder path peft records, and with its sets (which
+    diffusers turns into lists in iteration order) sorted."""
+    return {k: sorted(v) if isinstance(v, set) else v for k, v in config.to_dict().items()
+            if k != "base_model_name_or_path"}
 
 
 def peft_file():
@@ -274,6 +279,10 @@ def peft_file():
         weight_name="peft_sd15_tiny.safetensors")
     path = os.path.join(OUT, "peft_sd15_tiny.safetensors")
     state = safetensors.torch.load_file(path)
+    with safetensors.safe_open(path, "pt") as file:
+        metadata = file.metadata()
+    # The same tensors and metadata strings, rewritten with a sorted header so that the file is reproducible.
+    save_safetensors(path, state, metadata)
     listing = {}
     for key in sorted(state):
         if ".lora_A." in key:

@@ -9,8 +9,9 @@ sd-scripts uses) on the meta device, with and without `conv_dim`, and writes
 "alpha": alpha}}, ...}` with sorted names. Made with sd-scripts 48d368fa; nothing of sd-scripts is copied here.
 
 sd-scripts pins transformers 4.x, whose CLIP text models keep their layers under `text_model.`; transformers 5
-(installed here) dropped that level from CLIPTextModel (not from CLIPTextModelWithProjection), so each CLIPTextModel is wrapped in a module holding it as `text_model`, which gives
-the module paths (and so the `lora_te_text_model_…` names) of sd-scripts' own environment.
+(installed here) dropped that level from CLIPTextModel (not from CLIPTextModelWithProjection), so each CLIPTextModel
+is wrapped in a module holding it as `text_model`, which gives the module paths (and so the `lora_te_text_model_…`
+names) of sd-scripts' own environment.
 
 sd-scripts' imports want torchvision, which is not installed here (and not needed to build a network): a stub
 module stands in for it once diffusers and transformers are imported.
