@@ -26,8 +26,6 @@ public struct KohyaTrainingFacts: Sendable {
     public var networkDropout: Double?
     /// `network_args` as `key=value` pairs in order (`conv_dim`, `conv_alpha`, …).
     public var networkArguments: [(key: String, value: String)] = []
-    public var trainUNetOnly = false
-    public var trainTextEncoderOnly = false
 
     // MARK: Optimisation
     public var learningRate: Double = 2e-6

@@ -104,7 +104,6 @@ import Testing
         facts.resolution = (1024, 1024)
         facts.networkDim = 4
         facts.networkAlpha = 1
-        facts.trainUNetOnly = true
         facts.learningRate = 1e-4
         facts.maxTrainSteps = 40
         facts.optimizerName = "prodigyopt.prodigy.Prodigy"

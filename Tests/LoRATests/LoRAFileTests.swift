@@ -248,4 +248,27 @@ extension LoRAFileTests {
         #expect(read.modules.map(\.path) == ["down_blocks.1.attentions.0.proj_in", "down_blocks.1.attentions.0.proj_out"])
         #expect(read.modules.allSatisfy { $0.alpha == nil && $0.scale == 1 })
     }
+
+    /// peft's own `save_pretrained` keys (`base_model.model.<path>`) and the older diffusers names.
+    @Test func resolvesPeftAndOlderDiffusersNames() throws {
+        let layout = try LoRAFixtures.fullLayout(.sd1)
+        var writer = SafeTensorsWriter()
+        let keys = [
+            ("base_model.model.down_blocks.0.attentions.0.proj_in.lora_A.weight", [2, 320, 1, 1]),
+            ("base_model.model.down_blocks.0.attentions.0.proj_in.lora_B.weight", [320, 2, 1, 1]),
+            ("unet.mid_block.attentions.0.transformer_blocks.0.attn2.to_k.lora.down.weight", [2, 768]),
+            ("unet.mid_block.attentions.0.transformer_blocks.0.attn2.to_k.lora.up.weight", [1280, 2]),
+            ("text_encoder.text_model.encoder.layers.3.mlp.fc1.lora_linear_layer.down.weight", [2, 768]),
+            ("text_encoder.text_model.encoder.layers.3.mlp.fc1.lora_linear_layer.up.weight", [3072, 2]),
+        ]
+        for (key, shape) in keys {
+            try writer.add(key, shape: shape, floats: .init(repeating: 1, count: shape.reduce(1, *)))
+        }
+        let read = try LoRAFileReader.read(SafeTensorsFile(data: writer.serialized()), name: "old", layout: layout)
+        #expect(read.format == .peft)
+        #expect(read.modules.map(\.path) == [
+            "down_blocks.0.attentions.0.proj_in", "mid_block.attentions.0.transformer_blocks.0.attn2.to_k",
+            "text_model.encoder.layers.3.mlp.fc1",
+        ])
+    }
 }
