@@ -9,6 +9,8 @@ Writes under Tests/Fixtures/goldens/lora_files/:
   stand-in dataset objects, then `save_model`'s additions, `train_util.get_sai_model_spec` (modelspec.*) and
   `train_util.precalculate_safetensors_hashes` (sshs_*) over a deterministic state dict. The JSON holds the facts,
   the module list and the tensor recipe, so the Swift test can rebuild the same file and compare every key.
+- `hashes.json`: sd-scripts' hashes of a file of known bytes (`model_hash`, `calculate_sha256`; byte i is i mod 251,
+  1.2 MiB) and `precalculate_safetensors_hashes` of the `sd15_locon` tensors with no metadata at all.
 - `locon_sd15.safetensors` (+ `.json`): a kohya file with LoRA and LoCon modules of the full-size SD 1.5 UNet, in
   float16, named and shaped by sd-scripts' LoCon network; the JSON lists each module's diffusers path and sums.
 - `peft_sd15_tiny.safetensors` (+ `.json`): `StableDiffusionPipeline.save_lora_weights` of peft adapters (rank 4,
@@ -212,6 +214,22 @@ def metadata_case(sd, case):
                 serialized_length=data_bytes, metadata=dict(sorted(metadata.items())))
 
 
+def hashes(sd):
+    path = os.path.join(OUT, "known_bytes.tmp")
+    length = 1_200_000
+    with open(path, "wb") as file:
+        file.write(bytes(i % 251 for i in range(length)))
+    try:
+        document = dict(known_bytes=dict(length=length, model_hash=sd.train_util.model_hash(path),
+                                         sha256=sd.train_util.calculate_sha256(path)))
+    finally:
+        os.remove(path)
+    modules = json.load(open(os.path.join(keysets.OUT, "sd15_locon.json")))["modules"]
+    model_hash, legacy_hash = sd.train_util.precalculate_safetensors_hashes(recipe_tensors(modules, torch.float16), {})
+    document["sd15_locon_fp16_without_metadata"] = dict(sshs_model_hash=model_hash, sshs_legacy_hash=legacy_hash)
+    return document
+
+
 def locon_file(sd):
     """A handful of modules of sd-scripts' SD 1.5 LoCon network (dim 4 / alpha 2, conv 3 / alpha 1.5): an attention
     Linear, a 1×1 proj_in, a resnet's 3×3 conv, time_emb_proj and 1×1 conv_shortcut, a downsampler, a text-encoder
@@ -303,6 +321,9 @@ def main():
         with open(os.path.join(OUT, f"metadata_{case['name']}.json"), "w") as file:
             json.dump(document, file, indent=1, ensure_ascii=False)
             file.write("\n")
+    with open(os.path.join(OUT, "hashes.json"), "w") as file:
+        json.dump(hashes(sd), file, indent=1)
+        file.write("\n")
     listing = locon_file(sd)
     with open(os.path.join(OUT, "locon_sd15.json"), "w") as file:
         json.dump(listing, file, indent=1)

@@ -148,3 +148,26 @@ import Testing
         #expect(nested.json(indent: 2) == "{\n  \"b\": {},\n  \"a\": [\n    1,\n    {\n      \"c\": []\n    }\n  ]\n}")
     }
 }
+
+/// Hashes against sd-scripts' own functions (`tools/make_lora_fixtures.py`, `hashes.json`).
+@Suite struct KohyaHashTests {
+    @Test func hashesModelFilesAsSDScripts() throws {
+        let golden = try LoRAFixtures.json("lora_files/hashes.json")["known_bytes"] as! [String: Any]
+        let length = golden["length"] as! Int
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("lorad-hash-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try Data((0..<length).map { UInt8($0 % 251) }).write(to: url)
+        let hashes = try KohyaHashes.fileHashes(of: url)
+        #expect(hashes == KohyaFileHashes(legacy: golden["model_hash"] as! String, sha256: golden["sha256"] as! String))
+    }
+
+    /// Without any `ss_*` key sd-scripts hashes a serialization whose header holds an empty `__metadata__`.
+    @Test func hashesFilesWithoutMetadata() throws {
+        let golden = try LoRAFixtures.json("lora_files/hashes.json")["sd15_locon_fp16_without_metadata"] as! [String: String]
+        let layout = try LoRAFixtures.fullLayout(.sd1)
+        let specs = try layout.kohyaModules(.init(networkDim: 8, networkAlpha: 4, convDim: 4, convAlpha: 2))
+        let data = try KohyaLoRAFile.serialize(KohyaMetadataTests.recipeWeights(specs), precision: .fp16, metadata: [:])
+        let metadata = try SafeTensorsFile(data: data).metadata
+        #expect(metadata == golden)
+    }
+}
