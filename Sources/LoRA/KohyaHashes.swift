@@ -12,7 +12,9 @@ public enum KohyaHashes {
     public static func additionalNetworkHashes(of file: Data) -> (model: String, legacy: String) {
         var dataStart = file.count
         if file.count >= 8 {
-            let length = file.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
+            let length = file.prefix(8).enumerated().reduce(UInt64(0)) {
+                $0 | UInt64($1.element) << (8 * UInt64($1.offset))
+            }
             dataStart = Int(min(UInt64(file.count), 8 &+ length))
         }
         let model = hex(SHA256.hash(data: file[(file.startIndex + dataStart)...]))
@@ -22,7 +24,8 @@ public enum KohyaHashes {
     /// `train_util.model_hash` / `addnet_hash_legacy`: the SHA-256 of bytes 0x100000 ..< 0x110000 (as many as
     /// exist), first 8 hex digits.
     public static func legacyHash(of file: Data) -> String {
-        let start = min(file.count, 0x100000), end = min(file.count, 0x110000)
+        let start = min(file.count, 0x100000)
+        let end = min(file.count, 0x110000)
         let window = file[(file.startIndex + start)..<(file.startIndex + end)]
         return String(hex(SHA256.hash(data: window)).prefix(8))
     }
@@ -37,11 +40,15 @@ public enum KohyaHashes {
         var offset = 0
         while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
             whole.update(data: chunk)
-            let lower = max(offset, 0x100000), upper = min(offset + chunk.count, 0x110000)
-            if lower < upper { legacyWindow.append(chunk[(chunk.startIndex + lower - offset)..<(chunk.startIndex + upper - offset)]) }
+            let lower = max(offset, 0x100000)
+            let upper = min(offset + chunk.count, 0x110000)
+            if lower < upper {
+                legacyWindow.append(chunk[(chunk.startIndex + lower - offset)..<(chunk.startIndex + upper - offset)])
+            }
             offset += chunk.count
         }
-        return KohyaFileHashes(legacy: String(hex(SHA256.hash(data: legacyWindow)).prefix(8)), sha256: hex(whole.finalize()))
+        return KohyaFileHashes(
+            legacy: String(hex(SHA256.hash(data: legacyWindow)).prefix(8)), sha256: hex(whole.finalize()))
     }
 
     static func hex(_ digest: SHA256.Digest) -> String {

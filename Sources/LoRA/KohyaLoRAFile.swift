@@ -28,16 +28,21 @@ public enum KohyaLoRAFile {
         try serialize(modules, precision: precision, metadata: metadata).write(to: url, options: .atomic)
     }
 
-    private static func tensors(_ modules: [LoRAModuleWeights], precision: LoRASavePrecision) throws -> SafeTensorsWriter {
+    private static func tensors(
+        _ modules: [LoRAModuleWeights], precision: LoRASavePrecision
+    ) throws -> SafeTensorsWriter {
         var writer = SafeTensorsWriter()
         for module in modules {
             let spec = module.spec
-            guard spec.rank > 0 else { throw LoRAFormatError.invalidWeights(module: spec.kohyaName, reason: "rank \(spec.rank)") }
+            guard spec.rank > 0 else {
+                throw LoRAFormatError.invalidWeights(module: spec.kohyaName, reason: "rank \(spec.rank)")
+            }
             try writer.add(
                 spec.kohyaName + ".lora_down.weight", shape: spec.kind.downShape(rank: spec.rank),
                 floats: module.pytorchDown(), as: precision.dtype)
             try writer.add(
-                spec.kohyaName + ".lora_up.weight", shape: spec.kind.upShape(rank: spec.rank), floats: module.pytorchUp(),
+                spec.kohyaName + ".lora_up.weight", shape: spec.kind.upShape(rank: spec.rank),
+                floats: module.pytorchUp(),
                 as: precision.dtype)
             try writer.add(spec.kohyaName + ".alpha", shape: [], floats: [spec.alpha], as: precision.dtype)
         }

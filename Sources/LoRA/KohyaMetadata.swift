@@ -64,7 +64,8 @@ extension KohyaTrainingFacts {
         values["ss_caption_dropout_rate"] = .float(captionDropoutRate)
         values["ss_caption_dropout_every_n_epochs"] = .int(captionDropoutEveryNEpochs)
         values["ss_caption_tag_dropout_rate"] = .float(captionTagDropoutRate)
-        values["ss_face_crop_aug_range"] = faceCropAugmentationRange.map { .tuple([.float($0.0), .float($0.1)]) } ?? .null
+        values["ss_face_crop_aug_range"] =
+            faceCropAugmentationRange.map { .tuple([.float($0.0), .float($0.1)]) } ?? .null
         values["ss_prior_loss_weight"] = .float(priorLossWeight)
         values["ss_min_snr_gamma"] = optional(minSNRGamma)
         values["ss_scale_weight_norms"] = optional(scaleWeightNorms)
@@ -101,14 +102,18 @@ extension KohyaTrainingFacts {
         values["ss_dataset_dirs"] = .string(directoryInfo(regularization: false).json)
         values["ss_reg_dataset_dirs"] = .string(directoryInfo(regularization: true).json)
         values["ss_tag_frequency"] = .string(
-            PythonValue.dict(dataset.tagFrequency.map { ($0.directory, .dict($0.tags.map { ($0.tag, .int($0.count)) })) })
-                .json)
+            PythonValue.dict(
+                dataset.tagFrequency.map { ($0.directory, .dict($0.tags.map { ($0.tag, .int($0.count)) })) }
+            )
+            .json)
         values["ss_bucket_info"] = .string(bucketInfo.json)
 
         if !networkArguments.isEmpty {
             // sd-scripts passes the network's dropout along with the parsed arguments unless one is given.
             var arguments = networkArguments.map { ($0.key, PythonValue.string($0.value)) }
-            if !arguments.contains(where: { $0.0 == "dropout" }) { arguments.append(("dropout", optional(networkDropout))) }
+            if !arguments.contains(where: { $0.0 == "dropout" }) {
+                arguments.append(("dropout", optional(networkDropout)))
+            }
             values["ss_network_args"] = .string(PythonValue.dict(arguments).json)
         }
         if let name = baseModelName {
@@ -140,7 +145,9 @@ extension KohyaTrainingFacts {
     private func directoryInfo(regularization: Bool) -> PythonValue {
         var entries: [(String, PythonValue)] = []
         for directory in dataset.directories where directory.isRegularization == regularization {
-            let info = PythonValue.dict([("n_repeats", .int(directory.repeats)), ("img_count", .int(directory.imageCount))])
+            let info = PythonValue.dict([
+                ("n_repeats", .int(directory.repeats)), ("img_count", .int(directory.imageCount)),
+            ])
             if let index = entries.firstIndex(where: { $0.0 == directory.name }) {
                 entries[index].1 = info
             } else {
@@ -155,9 +162,12 @@ extension KohyaTrainingFacts {
     private var bucketInfo: PythonValue {
         guard dataset.enableBucket else { return .null }
         let buckets = dataset.buckets.map { bucket -> (String, PythonValue) in
-            (String(bucket.index), .dict([
-                ("resolution", .tuple([.int(bucket.width), .int(bucket.height)])), ("count", .int(bucket.count)),
-            ]))
+            (
+                String(bucket.index),
+                .dict([
+                    ("resolution", .tuple([.int(bucket.width), .int(bucket.height)])), ("count", .int(bucket.count)),
+                ])
+            )
         }
         return .dict([("buckets", .dict(buckets)), ("mean_img_ar_error", .float(dataset.meanAspectRatioError))])
     }
@@ -178,7 +188,8 @@ extension KohyaTrainingFacts {
         metadata["modelspec.title"] = spec.title ?? outputName ?? "LoRA@" + PythonValue.floatRepr(spec.timestamp)
         metadata["modelspec.sai_model_spec"] = "1.0.1"
         metadata["modelspec.date"] = Self.isoDate(spec.timestamp, in: spec.timeZone)
-        let (width, height) = resolution.map { ($0.width, $0.height) }
+        let (width, height) =
+            resolution.map { ($0.width, $0.height) }
             ?? (architecture == .sdxl ? (1024, 1024) : architecture == .sd2 && vPrediction ? (768, 768) : (512, 512))
         metadata["modelspec.resolution"] = "\(width)x\(height)"
         metadata["modelspec.prediction_type"] = vPrediction ? "v" : "epsilon"
@@ -193,7 +204,7 @@ extension KohyaTrainingFacts {
             ("trigger_phrase", spec.triggerPhrase), ("preprocessor", spec.preprocessor),
             ("is_negative_embedding", spec.isNegativeEmbedding),
         ]
-        for case let (key, value?) in optional { metadata["modelspec." + key] = value }
+        for case (let key, let value?) in optional { metadata["modelspec." + key] = value }
         return metadata
     }
 

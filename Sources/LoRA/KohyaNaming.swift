@@ -38,7 +38,9 @@ extension LoRAModelLayout {
         var index: [String: AdaptableLayerDescription] = [:]
         for layer in layers {
             if let name = kohyaName(layer.component, layer.path) { index[name] = layer }
-            if layer.component == .unet && architecture == .sdxl { index[Self.kohyaJoin("lora_unet", layer.path)] = layer }
+            if layer.component == .unet && architecture == .sdxl {
+                index[Self.kohyaJoin("lora_unet", layer.path)] = layer
+            }
         }
         return index
     }

@@ -46,9 +46,14 @@ extension LoRAModelLayout {
 
     /// The modules of an sd-scripts LoRA (or LoCon) network on this model, text encoders first, each in module order.
     public func kohyaModules(_ options: KohyaNetworkOptions) throws -> [LoRAModuleSpec] {
-        guard options.networkDim >= 0 else { throw LoRAFormatError.invalidOption(name: "network_dim", reason: "\(options.networkDim) is negative") }
-        if let convDim = options.convDim, convDim < 0 { throw LoRAFormatError.invalidOption(name: "conv_dim", reason: "\(convDim) is negative") }
-        for (name, alpha) in [("network_alpha", options.networkAlpha), ("conv_alpha", options.convAlpha ?? 1)] where !alpha.isFinite {
+        guard options.networkDim >= 0 else {
+            throw LoRAFormatError.invalidOption(name: "network_dim", reason: "\(options.networkDim) is negative")
+        }
+        if let convDim = options.convDim, convDim < 0 {
+            throw LoRAFormatError.invalidOption(name: "conv_dim", reason: "\(convDim) is negative")
+        }
+        for (name, alpha) in [("network_alpha", options.networkAlpha), ("conv_alpha", options.convAlpha ?? 1)]
+        where !alpha.isFinite {
             throw LoRAFormatError.invalidOption(name: name, reason: "\(alpha) is not a finite number")
         }
         var modules: [LoRAModuleSpec] = []
@@ -57,7 +62,8 @@ extension LoRAModelLayout {
             if isTextEncoder ? !options.trainTextEncoders : !options.trainUNet { continue }
             guard let parent = Self.kohyaParent(of: layer) else { continue }
             if parent == .convolutionBlock && options.convDim == nil { continue }
-            let rank: Int, alpha: Float
+            let rank: Int
+            let alpha: Float
             if layer.kind.kernel == 1 {
                 (rank, alpha) = (options.networkDim, options.networkAlpha)
             } else if let convDim = options.convDim {

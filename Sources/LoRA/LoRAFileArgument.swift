@@ -15,8 +15,12 @@ public struct LoRAFileArgument: Sendable, Equatable {
         if let colon = argument.lastIndex(of: ":") {
             let tail = argument[argument.index(after: colon)...]
             if let weight = Float(tail) {
-                guard weight.isFinite else { throw LoRAFormatError.invalidArgument(argument, reason: "the weight is not finite") }
-                guard colon != argument.startIndex else { throw LoRAFormatError.invalidArgument(argument, reason: "no file") }
+                guard weight.isFinite else {
+                    throw LoRAFormatError.invalidArgument(argument, reason: "the weight is not finite")
+                }
+                guard colon != argument.startIndex else {
+                    throw LoRAFormatError.invalidArgument(argument, reason: "no file")
+                }
                 file = URL(fileURLWithPath: String(argument[..<colon]))
                 self.weight = weight
                 return

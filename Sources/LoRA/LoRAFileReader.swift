@@ -16,7 +16,8 @@ public enum LoRAFileReader {
     public static func read(
         contentsOf url: URL, layout: LoRAModelLayout, unknownKeys: UnknownKeyPolicy = .error
     ) throws -> LoRAFileContents {
-        try read(SafeTensorsFile(contentsOf: url), name: url.lastPathComponent, layout: layout, unknownKeys: unknownKeys)
+        try read(
+            SafeTensorsFile(contentsOf: url), name: url.lastPathComponent, layout: layout, unknownKeys: unknownKeys)
     }
 
     /// `name` is the file's name for messages.
@@ -37,7 +38,8 @@ public enum LoRAFileReader {
                 continue
             }
             if role == .mid {
-                throw LoRAFormatError.unsupported(file: name, key: key, reason: "LoCon's Tucker decomposition (lora_mid)")
+                throw LoRAFormatError.unsupported(
+                    file: name, key: key, reason: "LoCon's Tucker decomposition (lora_mid)")
             }
             let layer = isKohya ? kohyaIndex[module] : peftLayer(module, layout: layout)
             guard let layer else {
@@ -45,7 +47,9 @@ public enum LoRAFileReader {
                 continue
             }
             let moduleKey = ModuleKey(component: layer.component, path: layer.path, fileName: module)
-            if let existing = parts.keys.first(where: { $0.component == layer.component && $0.path == layer.path && $0.fileName != module }) {
+            if let existing = parts.keys.first(where: {
+                $0.component == layer.component && $0.path == layer.path && $0.fileName != module
+            }) {
                 throw LoRAFormatError.invalidTensor(
                     file: name, key: key, reason: "adapts the same layer as module '\(existing.fileName)'")
             }
@@ -66,7 +70,7 @@ public enum LoRAFileReader {
             }
             let down = try file.entry(downKey, in: name)
             let rank = down.shape.first ?? 0
-            guard (down.shape.count == 2 || down.shape.count == 4), rank > 0 else {
+            guard down.shape.count == 2 || down.shape.count == 4, rank > 0 else {
                 throw LoRAFormatError.shapeMismatch(
                     file: name, key: downKey, expected: layer.kind.downShape(rank: max(rank, 1)), found: down.shape)
             }
@@ -78,7 +82,8 @@ public enum LoRAFileReader {
                 let values = try file.floatValues(alphaKey, in: name)
                 guard values.count == 1, values[0].isFinite else {
                     throw LoRAFormatError.invalidTensor(
-                        file: name, key: alphaKey, reason: "an alpha must be one finite number, found \(values.count) values")
+                        file: name, key: alphaKey,
+                        reason: "an alpha must be one finite number, found \(values.count) values")
                 }
                 alpha = values[0]
             } else if let alphas {
@@ -90,9 +95,12 @@ public enum LoRAFileReader {
                     down: try file.floatValues(downKey, in: name), downShape: downShape,
                     up: try file.floatValues(upKey, in: name), upShape: upShape, alpha: alpha))
         }
-        let order = Dictionary(layout.layers.enumerated().map { (LayerID($1.component, $1.path), $0) }) { first, _ in first }
+        let order = Dictionary(layout.layers.enumerated().map { (LayerID($1.component, $1.path), $0) }) { first, _ in
+            first
+        }
         modules.sort { order[LayerID($0.component, $0.path)]! < order[LayerID($1.component, $1.path)]! }
-        return LoRAFileContents(format: format, modules: modules, ignoredKeys: unknown.sorted(), metadata: file.metadata)
+        return LoRAFileContents(
+            format: format, modules: modules, ignoredKeys: unknown.sorted(), metadata: file.metadata)
     }
 
     // MARK: Keys
@@ -145,19 +153,23 @@ public enum LoRAFileReader {
     /// A peft module stem (`unet.down_blocks…`, `text_encoder.text_model.…`, or a bare path of a single model) to
     /// its layer. Text encoder paths may lack `text_model.` (diffusers with transformers 5 saves them so).
     static func peftLayer(_ stem: String, layout: LoRAModelLayout) -> AdaptableLayerDescription? {
-        for component in [ModelComponent.textEncoder2, .textEncoder, .unet] where stem.hasPrefix(component.rawValue + ".") {
+        for component in [ModelComponent.textEncoder2, .textEncoder, .unet]
+        where stem.hasPrefix(component.rawValue + ".") {
             let path = String(stem.dropFirst(component.rawValue.count + 1))
-            return layout.layer(component, path) ?? (component == .unet ? nil : layout.layer(component, "text_model." + path))
+            return layout.layer(component, path)
+                ?? (component == .unet ? nil : layout.layer(component, "text_model." + path))
         }
         // A bare peft model (`base_model.model.` stripped): the UNet's paths, else a lone text encoder's.
-        return layout.layer(.unet, stem) ?? layout.layer(.textEncoder, stem) ?? layout.layer(.textEncoder, "text_model." + stem)
+        return layout.layer(.unet, stem) ?? layout.layer(.textEncoder, stem)
+            ?? layout.layer(.textEncoder, "text_model." + stem)
     }
 
     /// The key a module's missing down or up tensor would have, named after the tensor present.
     private static func missingKey(_ roles: [TensorRole: String], wanted: TensorRole) -> String {
         let present = roles[wanted == .down ? .up : .down] ?? roles[.alpha] ?? roles.values.first!
         if present.hasSuffix(".alpha") {
-            return String(present.dropLast(".alpha".count)) + (wanted == .down ? ".lora_down.weight" : ".lora_up.weight")
+            return String(present.dropLast(".alpha".count))
+                + (wanted == .down ? ".lora_down.weight" : ".lora_up.weight")
         }
         let pairs = [
             (".lora_down.", ".lora_up."), (".lora_A.", ".lora_B."), (".lora.down.", ".lora.up."),
@@ -165,7 +177,9 @@ public enum LoRAFileReader {
         ]
         for (down, up) in pairs {
             let (from, to) = wanted == .down ? (up, down) : (down, up)
-            if let range = present.range(of: from, options: .backwards) { return present.replacingCharacters(in: range, with: to) }
+            if let range = present.range(of: from, options: .backwards) {
+                return present.replacingCharacters(in: range, with: to)
+            }
         }
         return present
     }
@@ -173,7 +187,9 @@ public enum LoRAFileReader {
     /// The stored shape if it is the expected one, or differs only by trailing 1×1 dimensions (a Linear stored as
     /// a 1×1 convolution or the reverse, as SD 1.x/2.x `proj_in` files do); returns the expected shape.
     static func fit(_ found: [Int], _ expected: [Int], key: String, file: String) throws -> [Int] {
-        func squeezed(_ shape: [Int]) -> [Int] { shape.count == 4 && shape[2] == 1 && shape[3] == 1 ? Array(shape[0..<2]) : shape }
+        func squeezed(_ shape: [Int]) -> [Int] {
+            shape.count == 4 && shape[2] == 1 && shape[3] == 1 ? Array(shape[0..<2]) : shape
+        }
         guard found == expected || squeezed(found) == squeezed(expected) else {
             throw LoRAFormatError.shapeMismatch(file: file, key: key, expected: expected, found: found)
         }

@@ -59,7 +59,8 @@ public struct LoRAModelLayout: Sendable {
             let path = String(name.dropLast(".weight".count))
             switch shape.count {
             case 2 where !path.contains("embeddings."):
-                layers.append(.init(component: component, path: path, kind: .linear(inFeatures: shape[1], outFeatures: shape[0])))
+                layers.append(
+                    .init(component: component, path: path, kind: .linear(inFeatures: shape[1], outFeatures: shape[0])))
             case 4:
                 // diffusers pads its UNet convolutions to keep the size, except Downsample2D (stride 2, configured
                 // padding), which kohya's LoCon down projection copies.

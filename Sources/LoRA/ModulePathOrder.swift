@@ -2,7 +2,8 @@
 /// models' own order rather than in string order.
 enum ModulePathOrder {
     static func precedes(_ lhs: String, _ rhs: String) -> Bool {
-        let left = lhs.split(separator: "."), right = rhs.split(separator: ".")
+        let left = lhs.split(separator: ".")
+        let right = rhs.split(separator: ".")
         for (a, b) in zip(left, right) where a != b {
             if let x = Int(a), let y = Int(b) { return x < y }
             return a < b

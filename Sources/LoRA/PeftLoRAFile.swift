@@ -26,7 +26,9 @@ public enum PeftLoRAFile {
                 as: precision.dtype)
         }
         writer.metadata = ["format": "pt"]
-        if !modules.isEmpty { writer.metadata["lora_adapter_metadata"] = adapterMetadata(modules.map(\.spec)).json(indent: 2) }
+        if !modules.isEmpty {
+            writer.metadata["lora_adapter_metadata"] = adapterMetadata(modules.map(\.spec)).json(indent: 2)
+        }
         return try writer.serialized()
     }
 
@@ -44,13 +46,16 @@ public enum PeftLoRAFile {
             let alpha = mostCommon(members.map(\.alpha))
             let prefix = component.rawValue + "."
             func name(_ spec: LoRAModuleSpec) -> String {
-                spec.component != .unet && spec.path.hasPrefix("text_model.") ? String(spec.path.dropFirst("text_model.".count)) : spec.path
+                spec.component != .unet && spec.path.hasPrefix("text_model.")
+                    ? String(spec.path.dropFirst("text_model.".count)) : spec.path
             }
             entries.append((prefix + "r", .int(rank)))
             entries.append((prefix + "lora_alpha", number(alpha)))
             entries.append((prefix + "target_modules", .list(members.map(name).sorted().map { .string($0) })))
-            entries.append((prefix + "rank_pattern", .dict(members.filter { $0.rank != rank }.map { (name($0), .int($0.rank)) }.sorted { $0.0 < $1.0 })))
-            entries.append((prefix + "alpha_pattern", .dict(members.filter { $0.alpha != alpha }.map { (name($0), number($0.alpha)) }.sorted { $0.0 < $1.0 })))
+            let rankPattern = members.filter { $0.rank != rank }.map { (name($0), PythonValue.int($0.rank)) }
+            let alphaPattern = members.filter { $0.alpha != alpha }.map { (name($0), number($0.alpha)) }
+            entries.append((prefix + "rank_pattern", .dict(rankPattern.sorted { $0.0 < $1.0 })))
+            entries.append((prefix + "alpha_pattern", .dict(alphaPattern.sorted { $0.0 < $1.0 })))
         }
         return .dict(entries.sorted { $0.0 < $1.0 })
     }

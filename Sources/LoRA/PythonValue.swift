@@ -42,7 +42,8 @@ public indirect enum PythonValue: Sendable, Equatable {
         case .string(let text): return Self.stringRepr(text)
         case .list(let items): return "[" + items.map(\.pythonRepr).joined(separator: ", ") + "]"
         case .tuple(let items):
-            return items.count == 1 ? "(\(items[0].pythonRepr),)" : "(" + items.map(\.pythonRepr).joined(separator: ", ") + ")"
+            return items.count == 1
+                ? "(\(items[0].pythonRepr),)" : "(" + items.map(\.pythonRepr).joined(separator: ", ") + ")"
         case .dict(let entries):
             return "{" + entries.map { Self.stringRepr($0.0) + ": " + $0.1.pythonRepr }.joined(separator: ", ") + "}"
         }
@@ -83,7 +84,8 @@ public indirect enum PythonValue: Sendable, Equatable {
         case .bool(let value): output += value ? "true" : "false"
         case .int(let value): output += String(value)
         case .float(let value):
-            output += value.isNaN ? "NaN" : value.isInfinite ? (value < 0 ? "-Infinity" : "Infinity") : Self.floatRepr(value)
+            output +=
+                value.isNaN ? "NaN" : value.isInfinite ? (value < 0 ? "-Infinity" : "Infinity") : Self.floatRepr(value)
         case .string(let text): output += Self.jsonString(text)
         case .list(let items), .tuple(let items):
             container("[", "]", items.count) { index, out in
@@ -111,7 +113,8 @@ public indirect enum PythonValue: Sendable, Equatable {
             text = String(text[..<e])
         }
         let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-        let integer = String(parts[0]), fraction = parts.count > 1 ? String(parts[1]) : ""
+        let integer = String(parts[0])
+        let fraction = parts.count > 1 ? String(parts[1]) : ""
         var digits = integer + fraction
         // Decimal exponent of the first digit: position of the point relative to the digits.
         var pointPosition = integer.count + exponent

@@ -44,7 +44,9 @@ import Testing
         // A zero dimension leaves the layers out; a zero alpha means alpha = rank.
         let convOnly = try layout.kohyaModules(.init(networkDim: 0, convDim: 4, convAlpha: 0))
         let locon = try LoRAFixtures.json("lora_keysets/sdxl_locon.json")["modules"] as! [String: [String: Any]]
-        let threeByThree = locon.filter { ($0.value["down"] as! [Int]).count == 4 && ($0.value["down"] as! [Int])[2] == 3 }
+        let threeByThree = locon.filter {
+            ($0.value["down"] as! [Int]).count == 4 && ($0.value["down"] as! [Int])[2] == 3
+        }
         #expect(Set(convOnly.map(\.kohyaName)) == Set(threeByThree.keys))
         #expect(convOnly.allSatisfy { $0.kind.kernel == 3 && $0.alpha == 4 })
         #expect(throws: LoRAFormatError.invalidOption(name: "network_dim", reason: "-1 is negative")) {
@@ -65,6 +67,8 @@ import Testing
         let xl = try LoRAFixtures.fullLayout(.sdxl)
         #expect(xl.layer(.unet, "mid_block.attentions.0.proj_in")?.kind == .linear(inFeatures: 1280, outFeatures: 1280))
         #expect(xl.kohyaName(.unet, "up_blocks.0.upsamplers.0.conv") == "lora_unet_output_blocks_2_2_conv")
-        #expect(xl.kohyaName(.textEncoder2, "text_model.encoder.layers.31.mlp.fc2") == "lora_te2_text_model_encoder_layers_31_mlp_fc2")
+        #expect(
+            xl.kohyaName(.textEncoder2, "text_model.encoder.layers.31.mlp.fc2")
+                == "lora_te2_text_model_encoder_layers_31_mlp_fc2")
     }
 }

@@ -135,14 +135,17 @@ import Testing
         let floats: [(Double, String)] = [
             (1e-05, "1e-05"), (0.0001, "0.0001"), (1e16, "1e+16"), (123456789012345.6, "123456789012345.6"),
             (1e15, "1000000000000000.0"), (0.1 + 0.2, "0.30000000000000004"), (-2.5e-07, "-2.5e-07"),
-            (Double.leastNonzeroMagnitude, "5e-324"), (1.7976931348623157e308, "1.7976931348623157e+308"), (100, "100.0"),
+            (Double.leastNonzeroMagnitude, "5e-324"), (1.7976931348623157e308, "1.7976931348623157e+308"),
+            (100, "100.0"),
         ]
         for (value, python) in floats { #expect(PythonValue.float(value).pythonString == python) }
         #expect(PythonValue.string("it's").pythonRepr == #""it's""#)
         #expect(PythonValue.string("a\"b").pythonRepr == #"'a"b'"#)
         #expect(PythonValue.string("x\ty").pythonRepr == #"'x\ty'"#)
         #expect(PythonValue.tuple([.int(512), .int(640)]).pythonString == "(512, 640)")
-        let object = PythonValue.dict([("a", .list([.int(1), .float(2.5), .null, .bool(true)])), ("é", .string("x\"\\"))])
+        let object = PythonValue.dict([
+            ("a", .list([.int(1), .float(2.5), .null, .bool(true)])), ("é", .string("x\"\\")),
+        ])
         #expect(object.json == #"{"a": [1, 2.5, null, true], "\u00e9": "x\"\\"}"#)
         let nested = PythonValue.dict([("b", .dict([])), ("a", .list([.int(1), .dict([("c", .list([]))])]))])
         #expect(nested.json(indent: 2) == "{\n  \"b\": {},\n  \"a\": [\n    1,\n    {\n      \"c\": []\n    }\n  ]\n}")
@@ -163,7 +166,8 @@ import Testing
 
     /// Without any `ss_*` key sd-scripts hashes a serialization whose header holds an empty `__metadata__`.
     @Test func hashesFilesWithoutMetadata() throws {
-        let golden = try LoRAFixtures.json("lora_files/hashes.json")["sd15_locon_fp16_without_metadata"] as! [String: String]
+        let golden =
+            try LoRAFixtures.json("lora_files/hashes.json")["sd15_locon_fp16_without_metadata"] as! [String: String]
         let layout = try LoRAFixtures.fullLayout(.sd1)
         let specs = try layout.kohyaModules(.init(networkDim: 8, networkAlpha: 4, convDim: 4, convAlpha: 2))
         let data = try KohyaLoRAFile.serialize(KohyaMetadataTests.recipeWeights(specs), precision: .fp16, metadata: [:])

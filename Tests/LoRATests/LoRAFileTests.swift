@@ -9,9 +9,9 @@ import Testing
 @Suite struct LoRAFileTests {
     /// Seeded values (a 64-bit LCG), spread over ±2.
     static func values(_ count: Int, seed: UInt64) -> [Float] {
-        var state = seed &* 6364136223846793005 &+ 1442695040888963407
+        var state = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
         return (0..<count).map { _ in
-            state = state &* 6364136223846793005 &+ 1442695040888963407
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
             return Float(Int64(bitPattern: state >> 11) % 4001 - 2000) / 1000
         }
     }
@@ -114,7 +114,8 @@ import Testing
         }
         let conv = try #require(read.modules.first { $0.path == "down_blocks.2.downsamplers.0.conv" })
         #expect(conv.kind == .convolution(.init(inChannels: 1280, outChannels: 1280, kernel: 3, stride: 2, padding: 1)))
-        #expect(read.modules.contains { $0.component == .textEncoder && $0.path == "text_model.encoder.layers.11.mlp.fc2" })
+        #expect(
+            read.modules.contains { $0.component == .textEncoder && $0.path == "text_model.encoder.layers.11.mlp.fc2" })
     }
 
     /// `StableDiffusionPipeline.save_lora_weights` of peft adapters on the tiny SD 1.5 fixture (diffusers 0.42 with
@@ -151,14 +152,18 @@ import Testing
 
     @Test func rejectsHostileFiles() throws {
         let layout = try LoRAFixtures.fullLayout(.sd1)
-        func read(_ file: SafeTensorsFile) throws { _ = try LoRAFileReader.read(file, name: "bad.safetensors", layout: layout) }
+        func read(_ file: SafeTensorsFile) throws {
+            _ = try LoRAFileReader.read(file, name: "bad.safetensors", layout: layout)
+        }
 
         let wrongShape = try Self.kohyaFile {
             try $0.add(Self.toQ + ".lora_down.weight", shape: [4, 320], floats: .init(repeating: 0, count: 1280))
             try $0.add(Self.toQ + ".lora_up.weight", shape: [640, 4], floats: .init(repeating: 0, count: 2560))
         }
-        #expect(throws: LoRAFormatError.shapeMismatch(
-            file: "bad.safetensors", key: Self.toQ + ".lora_up.weight", expected: [320, 4], found: [640, 4])) {
+        #expect(
+            throws: LoRAFormatError.shapeMismatch(
+                file: "bad.safetensors", key: Self.toQ + ".lora_up.weight", expected: [320, 4], found: [640, 4])
+        ) {
             try read(wrongShape)
         }
 
@@ -166,10 +171,12 @@ import Testing
             try $0.add("lora_unet_down_blocks_9_attentions_0_proj_in.lora_down.weight", shape: [1, 1], floats: [0])
             try $0.add(Self.toQ + ".hada_w1_a", shape: [1], floats: [0])
         }
-        let unknownError = LoRAFormatError.unknownKeys(file: "bad.safetensors", keys: [
-            "lora_unet_down_blocks_0_attentions_0_transformer_blocks_0_attn1_to_q.hada_w1_a",
-            "lora_unet_down_blocks_9_attentions_0_proj_in.lora_down.weight",
-        ])
+        let unknownError = LoRAFormatError.unknownKeys(
+            file: "bad.safetensors",
+            keys: [
+                "lora_unet_down_blocks_0_attentions_0_transformer_blocks_0_attn1_to_q.hada_w1_a",
+                "lora_unet_down_blocks_9_attentions_0_proj_in.lora_down.weight",
+            ])
         #expect(throws: unknownError) { try read(unknown) }
         let lenient = try LoRAFileReader.read(unknown, name: "bad.safetensors", layout: layout, unknownKeys: .ignore)
         #expect(lenient.modules.isEmpty && lenient.ignoredKeys.count == 2)
@@ -183,19 +190,27 @@ import Testing
         }
 
         let missingDown = try Self.kohyaFile {
-            try $0.add("unet.mid_block.attentions.0.proj_out.lora_B.weight", shape: [1280, 2], floats: .init(repeating: 0, count: 2560))
+            try $0.add(
+                "unet.mid_block.attentions.0.proj_out.lora_B.weight", shape: [1280, 2],
+                floats: .init(repeating: 0, count: 2560))
         }
-        #expect(throws: LoRAFormatError.missingTensor(
-            file: "bad.safetensors", key: "unet.mid_block.attentions.0.proj_out.lora_A.weight")) {
+        #expect(
+            throws: LoRAFormatError.missingTensor(
+                file: "bad.safetensors", key: "unet.mid_block.attentions.0.proj_out.lora_A.weight")
+        ) {
             try read(missingDown)
         }
 
         let tucker = try Self.kohyaFile {
-            try $0.add("lora_unet_down_blocks_0_resnets_0_conv1.lora_mid.weight", shape: [1, 1, 3, 3], floats: .init(repeating: 0, count: 9))
+            try $0.add(
+                "lora_unet_down_blocks_0_resnets_0_conv1.lora_mid.weight", shape: [1, 1, 3, 3],
+                floats: .init(repeating: 0, count: 9))
         }
-        #expect(throws: LoRAFormatError.unsupported(
-            file: "bad.safetensors", key: "lora_unet_down_blocks_0_resnets_0_conv1.lora_mid.weight",
-            reason: "LoCon's Tucker decomposition (lora_mid)")) {
+        #expect(
+            throws: LoRAFormatError.unsupported(
+                file: "bad.safetensors", key: "lora_unet_down_blocks_0_resnets_0_conv1.lora_mid.weight",
+                reason: "LoCon's Tucker decomposition (lora_mid)")
+        ) {
             try read(tucker)
         }
 
@@ -204,15 +219,22 @@ import Testing
             try $0.add(Self.toQ + ".lora_up.weight", shape: [320, 1], floats: .init(repeating: 0, count: 320))
             try $0.add(Self.toQ + ".alpha", shape: [2], floats: [1, 2])
         }
-        #expect(throws: LoRAFormatError.invalidTensor(
-            file: "bad.safetensors", key: Self.toQ + ".alpha", reason: "an alpha must be one finite number, found 2 values")) {
+        #expect(
+            throws: LoRAFormatError.invalidTensor(
+                file: "bad.safetensors", key: Self.toQ + ".alpha",
+                reason: "an alpha must be one finite number, found 2 values")
+        ) {
             try read(vectorAlpha)
         }
 
         var badMetadata = SafeTensorsWriter(metadata: ["lora_adapter_metadata": "[1, 2]"])
-        try badMetadata.add("unet.mid_block.attentions.0.proj_out.lora_A.weight", shape: [1, 1280], floats: .init(repeating: 0, count: 1280))
-        #expect(throws: LoRAFormatError.invalidMetadata(
-            file: "bad.safetensors", key: "lora_adapter_metadata", reason: "not a JSON object")) {
+        try badMetadata.add(
+            "unet.mid_block.attentions.0.proj_out.lora_A.weight", shape: [1, 1280],
+            floats: .init(repeating: 0, count: 1280))
+        #expect(
+            throws: LoRAFormatError.invalidMetadata(
+                file: "bad.safetensors", key: "lora_adapter_metadata", reason: "not a JSON object")
+        ) {
             try read(SafeTensorsFile(data: badMetadata.serialized()))
         }
     }
@@ -221,17 +243,24 @@ import Testing
         let layout = try LoRAFixtures.fullLayout(.sd1)
         let spec = try #require(try layout.kohyaModules(.init()).first)
         let weights = LoRAModuleWeights(spec: spec, down: [1, 2, 3], up: [])
-        #expect(throws: LoRAFormatError.invalidWeights(
-            module: spec.kohyaName, reason: "down has 3 values, its shape \(spec.kind.downShape(rank: 4)) needs \(4 * 768)")) {
+        #expect(
+            throws: LoRAFormatError.invalidWeights(
+                module: spec.kohyaName,
+                reason: "down has 3 values, its shape \(spec.kind.downShape(rank: 4)) needs \(4 * 768)")
+        ) {
             try KohyaLoRAFile.serialize([weights], precision: .float, metadata: [:])
         }
     }
 
     @Test func parsesFileArguments() throws {
-        #expect(try LoRAFileArgument(parsing: "a.safetensors") == .init(file: URL(fileURLWithPath: "a.safetensors"), weight: 1))
+        #expect(
+            try LoRAFileArgument(parsing: "a.safetensors")
+                == .init(file: URL(fileURLWithPath: "a.safetensors"), weight: 1))
         #expect(try LoRAFileArgument(parsing: "/x/a.safetensors:0.6").weight == 0.6)
         #expect(try LoRAFileArgument(parsing: "c:/x:y.safetensors").file.lastPathComponent == "x:y.safetensors")
-        #expect(throws: LoRAFormatError.invalidArgument(":0.5", reason: "no file")) { try LoRAFileArgument(parsing: ":0.5") }
+        #expect(throws: LoRAFormatError.invalidArgument(":0.5", reason: "no file")) {
+            try LoRAFileArgument(parsing: ":0.5")
+        }
     }
 }
 
@@ -245,7 +274,8 @@ extension LoRAFileTests {
             try writer.add(name + ".lora_up.weight", shape: [640, 1], floats: .init(repeating: 0.25, count: 640))
         }
         let read = try LoRAFileReader.read(SafeTensorsFile(data: writer.serialized()), name: "xl", layout: layout)
-        #expect(read.modules.map(\.path) == ["down_blocks.1.attentions.0.proj_in", "down_blocks.1.attentions.0.proj_out"])
+        #expect(
+            read.modules.map(\.path) == ["down_blocks.1.attentions.0.proj_in", "down_blocks.1.attentions.0.proj_out"])
         #expect(read.modules.allSatisfy { $0.alpha == nil && $0.scale == 1 })
     }
 
@@ -266,9 +296,10 @@ extension LoRAFileTests {
         }
         let read = try LoRAFileReader.read(SafeTensorsFile(data: writer.serialized()), name: "old", layout: layout)
         #expect(read.format == .peft)
-        #expect(read.modules.map(\.path) == [
-            "down_blocks.0.attentions.0.proj_in", "mid_block.attentions.0.transformer_blocks.0.attn2.to_k",
-            "text_model.encoder.layers.3.mlp.fc1",
-        ])
+        #expect(
+            read.modules.map(\.path) == [
+                "down_blocks.0.attentions.0.proj_in", "mid_block.attentions.0.transformer_blocks.0.attn2.to_k",
+                "text_model.encoder.layers.3.mlp.fc1",
+            ])
     }
 }

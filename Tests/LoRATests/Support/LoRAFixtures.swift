@@ -45,14 +45,19 @@ enum LoRAFixtures {
         case .sd2:
             unetJSON = sd2UNet
             // The diffusers SD 2 text encoder: OpenCLIP ViT-H without its last layer.
-            encoders = [try CLIPTextConfig(
-                hiddenSize: 1024, intermediateSize: 4096, projectionDim: 512, numHiddenLayers: 23,
-                numAttentionHeads: 16, hiddenAct: .gelu)]
+            encoders = [
+                try CLIPTextConfig(
+                    hiddenSize: 1024, intermediateSize: 4096, projectionDim: 512, numHiddenLayers: 23,
+                    numAttentionHeads: 16, hiddenAct: .gelu)
+            ]
         case .sdxl:
             unetJSON = sdxlUNet
-            encoders = [large, try CLIPTextConfig(
-                hiddenSize: 1280, intermediateSize: 5120, projectionDim: 1280, numHiddenLayers: 32,
-                numAttentionHeads: 20, hiddenAct: .gelu)]
+            encoders = [
+                large,
+                try CLIPTextConfig(
+                    hiddenSize: 1280, intermediateSize: 5120, projectionDim: 1280, numHiddenLayers: 32,
+                    numAttentionHeads: 20, hiddenAct: .gelu),
+            ]
         }
         let unet = try JSONDecoder().decode(UNetConfig.self, from: Data(unetJSON.utf8))
         return try LoRAModelLayout(architecture: architecture, unet: unet, textEncoders: encoders)
@@ -64,7 +69,8 @@ enum LoRAFixtures {
          "cross_attention_dim": 768,
          "down_block_types": ["CrossAttnDownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D", "DownBlock2D"],
          "downsample_padding": 1, "in_channels": 4, "layers_per_block": 2, "norm_num_groups": 32, "out_channels": 4,
-         "sample_size": 64, "up_block_types": ["UpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D"]}
+         "sample_size": 64,
+         "up_block_types": ["UpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D"]}
         """
 
     /// `stabilityai/stable-diffusion-2-1/unet/config.json`.
@@ -73,7 +79,8 @@ enum LoRAFixtures {
          "cross_attention_dim": 1024,
          "down_block_types": ["CrossAttnDownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D", "DownBlock2D"],
          "downsample_padding": 1, "in_channels": 4, "layers_per_block": 2, "norm_num_groups": 32, "out_channels": 4,
-         "sample_size": 96, "up_block_types": ["UpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D"],
+         "sample_size": 96,
+         "up_block_types": ["UpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D"],
          "upcast_attention": true, "use_linear_projection": true}
         """
 
