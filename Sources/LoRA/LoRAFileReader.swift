@@ -60,7 +60,8 @@ public enum LoRAFileReader {
         }
 
         var modules: [LoadedLoRAModule] = []
-        for (module, roles) in parts {
+        // In name order, so that a file with several faults always reports the same one.
+        for (module, roles) in parts.sorted(by: { $0.key.fileName < $1.key.fileName }) {
             let layer = layout.layer(module.component, module.path)!
             guard let downKey = roles[.down] else {
                 throw LoRAFormatError.missingTensor(file: name, key: missingKey(roles, wanted: .down))
@@ -92,8 +93,8 @@ public enum LoRAFileReader {
             modules.append(
                 LoadedLoRAModule(
                     component: layer.component, path: layer.path, kind: layer.kind,
-                    down: try file.floatValues(downKey, in: name), downShape: downShape,
-                    up: try file.floatValues(upKey, in: name), upShape: upShape, alpha: alpha))
+                    down: try file.finiteValues(downKey, in: name), downShape: downShape,
+                    up: try file.finiteValues(upKey, in: name), upShape: upShape, alpha: alpha))
         }
         let order = Dictionary(layout.layers.enumerated().map { (LayerID($1.component, $1.path), $0) }) { first, _ in
             first
@@ -201,6 +202,15 @@ extension SafeTensorsFile {
     fileprivate func entry(_ key: String, in file: String) throws -> SafeTensorsEntry {
         guard let entry = self[key] else { throw LoRAFormatError.missingTensor(file: file, key: key) }
         return entry
+    }
+
+    /// The values, refusing NaNs and infinities, which would spread through every image.
+    fileprivate func finiteValues(_ key: String, in file: String) throws -> [Float] {
+        let values = try floatValues(key, in: file)
+        if let index = values.firstIndex(where: { !$0.isFinite }) {
+            throw LoRAFormatError.invalidTensor(file: file, key: key, reason: "element \(index) is \(values[index])")
+        }
+        return values
     }
 
     fileprivate func floatValues(_ key: String, in file: String) throws -> [Float] {

@@ -227,6 +227,17 @@ import Testing
             try read(vectorAlpha)
         }
 
+        let infinite = try Self.kohyaFile {
+            try $0.add(Self.toQ + ".lora_down.weight", shape: [1, 320], floats: [.infinity] + .init(repeating: 0, count: 319))
+            try $0.add(Self.toQ + ".lora_up.weight", shape: [320, 1], floats: .init(repeating: 0, count: 320))
+        }
+        #expect(
+            throws: LoRAFormatError.invalidTensor(
+                file: "bad.safetensors", key: Self.toQ + ".lora_down.weight", reason: "element 0 is inf")
+        ) {
+            try read(infinite)
+        }
+
         var badMetadata = SafeTensorsWriter(metadata: ["lora_adapter_metadata": "[1, 2]"])
         try badMetadata.add(
             "unet.mid_block.attentions.0.proj_out.lora_A.weight", shape: [1, 1280],
