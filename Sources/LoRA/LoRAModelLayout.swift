@@ -45,6 +45,12 @@ public struct LoRAModelLayout: Sendable {
         self.init(architecture: architecture, unet: unet, layers: layers)
     }
 
+    /// The layers of a loaded pipeline (from its components' configs; its weights are not touched).
+    public init(_ model: StableDiffusionModel) throws {
+        try self.init(
+            architecture: model.architecture, unet: model.unet.config, textEncoders: model.textEncoders.map(\.config))
+    }
+
     /// The layer at `path` in `component`.
     public func layer(_ component: ModelComponent, _ path: String) -> AdaptableLayerDescription? {
         indexByKey[LayerKey(component: component, path: path)].map { layers[$0] }

@@ -1,6 +1,8 @@
 import Diffusion
 import Foundation
 import LoRA
+import SafeTensors
+import Tensors
 import Testing
 
 /// lorad's kohya module selection and names against the networks sd-scripts itself builds on its own full-size
@@ -70,5 +72,36 @@ import Testing
         #expect(
             xl.kohyaName(.textEncoder2, "text_model.encoder.layers.31.mlp.fc2")
                 == "lora_te2_text_model_encoder_layers_31_mlp_fc2")
+    }
+}
+
+/// The layer list built from configs against a real model folder.
+@Suite struct LoRAModelLayoutTests {
+    /// Every Linear/Conv2d weight in the tiny SD 1.5 folder's files is a layer, and nothing else is.
+    @Test func listsEveryWeightOfTheFiles() throws {
+        let folder = LoRAFixtures.root.appendingPathComponent("models/sd15-tiny")
+        let model = try StableDiffusionModel.load(from: folder, backend: CPUBackend())
+        let layout = try LoRAModelLayout(model)
+        for (component, file) in [
+            (ModelComponent.unet, "unet/diffusion_pytorch_model.safetensors"),
+            (.textEncoder, "text_encoder/model.safetensors"),
+        ] {
+            let weights = try SafeTensorsFile(contentsOf: folder.appendingPathComponent(file))
+            var expected: [String: [Int]] = [:]
+            for entry in weights.entries where entry.name.hasSuffix(".weight") && [2, 4].contains(entry.shape.count) {
+                expected[String(entry.name.dropLast(".weight".count))] = entry.shape
+            }
+            expected = expected.filter { !$0.key.contains("embeddings.") }
+            let layers = layout.layers.filter { $0.component == component }
+            let paths = layers.map(\.path)
+            #expect(Set(paths) == Set(expected.keys), "\(component)")
+            for (layer, path) in zip(layers, paths) {
+                let shape = expected[path] ?? []
+                #expect(
+                    shape.count == 2
+                        ? layer.kind == .linear(inFeatures: shape[1], outFeatures: shape[0])
+                        : layer.kind.downShape(rank: 1) == [1, shape[1], shape[2], shape[3]], "\(path)")
+            }
+        }
     }
 }
