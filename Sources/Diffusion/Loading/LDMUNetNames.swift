@@ -6,7 +6,7 @@
 /// `layers_per_block + 1` resnets, the upsampler riding on the level's last one (at `.1` or, after an attention,
 /// `.2`). The offsets are computed per level, so the `(layers_per_block + 1)` arithmetic also holds for per-level
 /// counts.
-struct LDMUNetNames: Sendable {
+public struct LDMUNetNames: Sendable {
     static let prefix = "model.diffusion_model."
 
     private let downOffsets: [Int]
@@ -15,7 +15,7 @@ struct LDMUNetNames: Sendable {
     private let upResnets: [Int]
     private let upHasAttention: [Bool]
 
-    init(config: UNetConfig) {
+    public init(config: UNetConfig) {
         downResnets = config.layersPerBlock
         downOffsets = Self.offsets(start: 1, counts: downResnets.map { $0 + 1 })
         upResnets = config.layersPerBlock.reversed().map { $0 + 1 }
@@ -30,6 +30,14 @@ struct LDMUNetNames: Sendable {
     /// The full checkpoint key of a UNet parameter, or `nil` for a name outside the mapping.
     func locator(for name: String) -> TensorLocator? {
         ldmName(name).map { TensorLocator(key: Self.prefix + $0) }
+    }
+
+    /// The LDM path of a diffusers UNet module (`down_blocks.1.attentions.0.proj_in` → `input_blocks.4.1.proj_in`,
+    /// `down_blocks.0.resnets.0.conv1` → `input_blocks.1.0.in_layers.2`), without the checkpoint prefix; `nil` for
+    /// a path outside the mapping. kohya's SDXL LoRA names are built from these paths.
+    public func ldmModulePath(_ path: String) -> String? {
+        // The mapping is written for parameter names (the resnet renames match `conv1.`): name the weight.
+        ldmName(path + ".weight").map { String($0.dropLast(".weight".count)) }
     }
 
     private func ldmName(_ name: String) -> String? {

@@ -1,1 +1,0 @@
-// Adapters and LoRA file formats land here (issue 3).

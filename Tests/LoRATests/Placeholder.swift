@@ -1,1 +1,0 @@
-// LoRA tests land here (issue 3).
