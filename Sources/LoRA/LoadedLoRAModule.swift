@@ -14,6 +14,14 @@ public struct LoadedLoRAModule: Sendable {
     /// The module's alpha; `nil` when the file has none, which means alpha = rank (scale 1).
     public var alpha: Float?
 
+    public init(
+        component: ModelComponent, path: String, kind: AdaptableLayerDescription.Kind, down: [Float], downShape: [Int],
+        up: [Float], upShape: [Int], alpha: Float?
+    ) {
+        (self.component, self.path, self.kind) = (component, path, kind)
+        (self.down, self.downShape, self.up, self.upShape, self.alpha) = (down, downShape, up, upShape, alpha)
+    }
+
     public var rank: Int { downShape[0] }
     /// `alpha / rank`, the factor on `up · down` before the user's weight.
     public var scale: Float { (alpha ?? Float(rank)) / Float(rank) }

@@ -58,25 +58,20 @@ struct TrainingStepGoldenTests {
         let model = try StableDiffusionModel.load(
             from: Fixtures.model(try reference.string("model")), backend: tape)
         let pipeline = try TextToImagePipeline(model: model)
-        var layers: [String: AdaptableLayers] = ["unet": model.unet.adaptableLayers]
-        for (index, encoder) in model.textEncoders.enumerated() {
-            layers[index == 0 ? "text_encoder" : "text_encoder_2"] = encoder.adaptableLayers
-        }
-
+        let layers = model.adaptableLayers
+        let layout = try model.loraLayout()
         let (alpha, convAlpha) = (try #require(reference.number("alpha")), reference.number("conv_alpha"))
-        let weights = try reference.moduleStems.map { stem in
-            let (componentName, path) = try #require(stem.split(separator: ".", maxSplits: 1).map(String.init).pair)
+        let modules = try reference.moduleStems.map { stem in
+            let parts = stem.split(separator: ".", maxSplits: 1).map(String.init)
+            let component = try #require(ModelComponent(rawValue: parts[0]))
+            let kind = try #require(layout.layer(component, parts[1])?.kind, "no layer \(stem)")
             let down = try reference.golden.tensor("lora.init.\(stem).down", on: base)
             let up = try reference.golden.tensor("lora.init.\(stem).up", on: base)
-            let isConvolution3x3 = down.rank == 4 && down.shape[2] > 1
-            return (
-                component: componentName, path: path,
-                down: PyTorchWeight(shape: down.shape, values: base.download(down)),
-                up: PyTorchWeight(shape: up.shape, values: base.download(up)),
-                alpha: Optional(isConvolution3x3 ? try #require(convAlpha) : alpha)
-            )
+            return LoadedLoRAModule(
+                component: component, path: parts[1], kind: kind, down: base.download(down), downShape: down.shape,
+                up: base.download(up), upShape: up.shape, alpha: kind.kernel > 1 ? try #require(convAlpha) : alpha)
         }
-        let network = try LoRANetwork.loaded(weights, layers: layers, multiplier: 1, on: tape)
+        let network = try LoRANetwork.loaded(modules, layout: layout, layers: layers, multiplier: 1, on: tape)
         try network.attach(to: layers)
         for entry in network.entries {
             tape.parameter(entry.module.down)
@@ -115,7 +110,7 @@ struct TrainingStepGoldenTests {
         let unused = Set(reference.metadata["unused_modules"] as? [String] ?? [])
         var gradientPairs: [(Tensor, Tensor, String)] = []
         for entry in network.entries {
-            let stem = "\(entry.component).\(entry.module.path)"
+            let stem = "\(entry.spec.component.rawValue).\(entry.spec.path)"
             for (weight, suffix) in [(entry.module.down, "down"), (entry.module.up, "up")] {
                 let expected = try reference.golden.tensor("lora.grad.\(stem).\(suffix)", on: base)
                 // A module outside the graph (the last text encoder layer under clip skip) gets no gradient, as in
@@ -148,7 +143,7 @@ struct TrainingStepGoldenTests {
         func groups() throws -> [ParameterGroup] {
             var byGroup: [String: [TrainableParameter]] = [:]
             for entry in network.entries {
-                let stem = "\(entry.component).\(entry.module.path)"
+                let stem = "\(entry.spec.component.rawValue).\(entry.spec.path)"
                 guard !unused.contains(stem) else { continue }
                 for (weight, suffix) in [(entry.module.down, "down"), (entry.module.up, "up")] {
                     let initial = try reference.golden.tensor("lora.init.\(stem).\(suffix)", on: base)
@@ -157,7 +152,7 @@ struct TrainingStepGoldenTests {
                     let parameter = TrainableParameter(
                         name: "\(stem).\(suffix)", shape: initial.shape, value: base.download(initial))
                     parameter.gradient = base.download(gradient)
-                    byGroup[entry.component == "unet" ? "unet" : "text_encoder", default: []].append(parameter)
+                    byGroup[entry.spec.component == .unet ? "unet" : "text_encoder", default: []].append(parameter)
                 }
             }
             return byGroup.keys.sorted().map { ParameterGroup(name: $0, parameters: byGroup[$0]!, learningRate: 0) }
@@ -195,9 +190,6 @@ struct TrainingStepGoldenTests {
 }
 
 extension Array {
-    /// `[a, b]` as a pair.
-    fileprivate var pair: (Element, Element)? { count == 2 ? (self[0], self[1]) : nil }
-
     /// Consecutive slices of `size` elements.
     fileprivate func chunked(_ size: Int) -> [[Element]] {
         stride(from: 0, to: count, by: size).map { Array(self[$0..<Swift.min($0 + size, count)]) }

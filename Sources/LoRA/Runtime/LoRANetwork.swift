@@ -2,11 +2,11 @@ import Diffusion
 import Foundation
 import Tensors
 
-/// The LoRA modules of one network over a pipeline's models (UNet and text encoders), attached to their layers.
+/// The LoRA modules of one network over a pipeline's models (UNet and text encoders), each with its spec (layer,
+/// kohya name, rank, alpha), ready to attach to the layers they adapt.
 public final class LoRANetwork: @unchecked Sendable {
     public struct Entry: Sendable {
-        /// `unet`, `text_encoder` or `text_encoder_2`.
-        public let component: String
+        public let spec: LoRAModuleSpec
         public let module: LoRAModule
     }
 
@@ -20,68 +20,69 @@ public final class LoRANetwork: @unchecked Sendable {
     /// in ±1/√fan_in, fan_in = in·k·k) drawn from Philox by `seed`, one stream per module in order, and `up` zero,
     /// so the network starts as the identity.
     public static func initialized(
-        _ targets: [(component: String, path: String, rank: Int, alpha: Float)],
-        layers: [String: AdaptableLayers], dropout: LoRADropout, seed: UInt64, on backend: any Backend
+        _ specs: [LoRAModuleSpec], layers: [ModelComponent: AdaptableLayers], dropout: LoRADropout, seed: UInt64,
+        on backend: any Backend
     ) throws -> LoRANetwork {
-        let entries = try targets.enumerated().map { index, target in
-            guard let layer = layers[target.component]?[target.path] else {
-                throw LoRANetworkError.noSuchLayer(component: target.component, path: target.path)
-            }
+        let entries = try specs.enumerated().map { index, spec in
+            let layer = try Self.layer(spec.component, spec.path, in: layers)
             let (inputs, outputs, kernel) = layer.kind.dimensions
-            let downShape = kernel == 1 ? [target.rank, inputs] : [target.rank, kernel, kernel, inputs]
+            let downShape = kernel == 1 ? [spec.rank, inputs] : [spec.rank, kernel, kernel, inputs]
             let bound = 1 / Float(inputs * kernel * kernel).squareRoot()
             var values = [Float](repeating: 0, count: downShape.reduce(1, *))
             values.withUnsafeMutableBufferPointer {
                 Philox.fillUniform($0, seed: seed, stream: UInt32(index), offset: 0)
             }
             let down = backend.upload(values.map { ($0 * 2 - 1) * bound }, shape: downShape)
-            let up = backend.zeros([outputs, target.rank])
+            let up = backend.zeros([outputs, spec.rank])
             let module = LoRAModule(
-                path: target.path, kind: layer.kind, down: down, up: up, alpha: target.alpha, dropout: dropout)
-            return Entry(component: target.component, module: module)
+                path: spec.path, kind: layer.kind, down: down, up: up, alpha: spec.alpha, dropout: dropout)
+            return Entry(spec: spec, module: module)
         }
         return LoRANetwork(entries: entries)
     }
 
-    /// Modules from a LoRA file's weights, in PyTorch layouts (`down [r, in]` or `[r, in, k, k]`, `up [out, r]` or
-    /// `[out, r, 1, 1]`), checked against the layers they adapt and scaled by `multiplier`.
+    /// Modules from a LoRA file read against the model (`LoRAFileReader`), scaled by `multiplier`.
     public static func loaded(
-        _ weights: [(component: String, path: String, down: PyTorchWeight, up: PyTorchWeight, alpha: Float?)],
-        layers: [String: AdaptableLayers], multiplier: Float, on backend: any Backend
+        _ modules: [LoadedLoRAModule], layout: LoRAModelLayout, layers: [ModelComponent: AdaptableLayers],
+        multiplier: Float, on backend: any Backend
     ) throws -> LoRANetwork {
-        let entries = try weights.map { weight in
-            guard let layer = layers[weight.component]?[weight.path] else {
-                throw LoRANetworkError.noSuchLayer(component: weight.component, path: weight.path)
-            }
+        let entries = try modules.map { loaded in
+            let layer = try Self.layer(loaded.component, loaded.path, in: layers)
             let (inputs, outputs, kernel) = layer.kind.dimensions
-            let rank = weight.down.shape.first ?? 0
-            let downShape = kernel == 1 ? [rank, inputs] : [rank, inputs, kernel, kernel]
-            let acceptedDown = kernel == 1 ? [downShape, [rank, inputs, 1, 1]] : [downShape]
-            let acceptedUp = [[outputs, rank], [outputs, rank, 1, 1]]
-            guard rank > 0, acceptedDown.contains(weight.down.shape), acceptedUp.contains(weight.up.shape) else {
+            let rank = loaded.rank
+            guard loaded.down.count == rank * inputs * kernel * kernel, loaded.up.count == outputs * rank else {
                 throw LoRANetworkError.shapeMismatch(
-                    component: weight.component, path: weight.path, down: weight.down.shape, up: weight.up.shape,
-                    expectedDown: downShape, expectedUp: [outputs, rank])
+                    component: loaded.component, path: loaded.path, down: loaded.downShape, up: loaded.upShape)
             }
-            var down = backend.upload(weight.down.values, shape: weight.down.shape)
-            down = kernel == 1 ? down.reshaped([rank, inputs]) : backend.permute(down, [0, 2, 3, 1])
-            let up = backend.upload(weight.up.values, shape: [outputs, rank])
+            var down = backend.upload(loaded.down, shape: kernel == 1 ? [rank, inputs] : loaded.downShape)
+            if kernel > 1 { down = backend.permute(down, [0, 2, 3, 1]) }
+            let up = backend.upload(loaded.up, shape: [outputs, rank])
+            let alpha = loaded.alpha ?? Float(rank)
+            let spec = LoRAModuleSpec(
+                component: loaded.component, path: loaded.path,
+                kohyaName: layout.kohyaName(loaded.component, loaded.path) ?? loaded.path, kind: loaded.kind,
+                rank: rank, alpha: alpha)
             let module = LoRAModule(
-                path: weight.path, kind: layer.kind, down: down, up: up, alpha: weight.alpha ?? Float(rank),
-                multiplier: multiplier)
-            return Entry(component: weight.component, module: module)
+                path: loaded.path, kind: layer.kind, down: down, up: up, alpha: alpha, multiplier: multiplier)
+            return Entry(spec: spec, module: module)
         }
         return LoRANetwork(entries: entries)
     }
 
     /// Puts every module in its layer's adapter slot.
-    public func attach(to layers: [String: AdaptableLayers]) throws {
+    public func attach(to layers: [ModelComponent: AdaptableLayers]) throws {
         for entry in entries {
-            guard let layer = layers[entry.component]?[entry.module.path] else {
-                throw LoRANetworkError.noSuchLayer(component: entry.component, path: entry.module.path)
-            }
-            layer.slot.attach(entry.module)
+            try Self.layer(entry.spec.component, entry.spec.path, in: layers).slot.attach(entry.module)
         }
+    }
+
+    private static func layer(
+        _ component: ModelComponent, _ path: String, in layers: [ModelComponent: AdaptableLayers]
+    ) throws -> AdaptableLayer {
+        guard let layer = layers[component]?[path] else {
+            throw LoRANetworkError.noSuchLayer(component: component, path: path)
+        }
+        return layer
     }
 }
 
@@ -95,29 +96,32 @@ extension AdaptableLayerKind {
     }
 }
 
-/// A weight as PyTorch lays it out, as LoRA files store it.
-public struct PyTorchWeight: Sendable {
-    public var shape: [Int]
-    public var values: [Float]
+extension StableDiffusionModel {
+    /// The adaptable layers of the UNet and each text encoder, by pipeline component.
+    public var adaptableLayers: [ModelComponent: AdaptableLayers] {
+        var layers: [ModelComponent: AdaptableLayers] = [.unet: unet.adaptableLayers]
+        for (index, encoder) in textEncoders.enumerated() {
+            if let component = ModelComponent.textEncoder(at: index) { layers[component] = encoder.adaptableLayers }
+        }
+        return layers
+    }
 
-    public init(shape: [Int], values: [Float]) {
-        precondition(values.count == shape.reduce(1, *), "\(values.count) values for \(shape)")
-        (self.shape, self.values) = (shape, values)
+    /// The model's layers as LoRA files name them.
+    public func loraLayout() throws -> LoRAModelLayout {
+        try LoRAModelLayout(architecture: architecture, unet: unet.config, textEncoders: textEncoders.map(\.config))
     }
 }
 
 public enum LoRANetworkError: Error, CustomStringConvertible {
-    case noSuchLayer(component: String, path: String)
-    case shapeMismatch(
-        component: String, path: String, down: [Int], up: [Int], expectedDown: [Int], expectedUp: [Int])
+    case noSuchLayer(component: ModelComponent, path: String)
+    case shapeMismatch(component: ModelComponent, path: String, down: [Int], up: [Int])
 
     public var description: String {
         switch self {
         case .noSuchLayer(let component, let path):
-            "the \(component) has no adaptable layer \(path)"
-        case .shapeMismatch(let component, let path, let down, let up, let expectedDown, let expectedUp):
-            "\(component) \(path): LoRA down \(down) and up \(up) do not fit the layer (expected down "
-                + "\(expectedDown) and up \(expectedUp) for some rank)"
+            "the \(component.rawValue) has no adaptable layer \(path)"
+        case .shapeMismatch(let component, let path, let down, let up):
+            "\(component.rawValue) \(path): LoRA down \(down) and up \(up) do not fit the layer"
         }
     }
 }
