@@ -23,7 +23,7 @@ extension KohyaTrainingFacts {
         func optional(_ value: Int?) -> PythonValue { value.map { .int($0) } ?? .null }
         func optional(_ value: String?) -> PythonValue { value.map { .string($0) } ?? .null }
 
-        values["ss_session_id"] = .int(Int(sessionID))
+        values["ss_session_id"] = .int(sessionID)
         values["ss_training_started_at"] = .float(trainingStartedAt)
         values["ss_output_name"] = optional(outputName)
         values["ss_learning_rate"] = .float(learningRate)

@@ -98,7 +98,7 @@ public struct KohyaTrainingFacts: Sendable {
 
     // MARK: Run
     /// `ss_session_id`: a random integer in 0…2³² naming the run.
-    public var sessionID: UInt64 = 0
+    public var sessionID = 0
     /// Unix times with their fractions, as Python's `time.time()`.
     public var trainingStartedAt: Double = 0
     public var trainingFinishedAt: Double = 0

@@ -37,10 +37,6 @@ public enum LoRAFileReader {
                 unknown.append(key)
                 continue
             }
-            if role == .mid {
-                throw LoRAFormatError.unsupported(
-                    file: name, key: key, reason: "LoCon's Tucker decomposition (lora_mid)")
-            }
             let layer = isKohya ? kohyaIndex[module] : peftLayer(module, layout: layout)
             guard let layer else {
                 unknown.append(key)
@@ -75,7 +71,15 @@ public enum LoRAFileReader {
                 throw LoRAFormatError.shapeMismatch(
                     file: name, key: downKey, expected: layer.kind.downShape(rank: max(rank, 1)), found: down.shape)
             }
-            let downShape = try fit(down.shape, layer.kind.downShape(rank: rank), key: downKey, file: name)
+            let downShape = layer.kind.downShape(rank: rank)
+            var downValues: [Float]
+            if let midKey = roles[.mid] {
+                downValues = try tuckerDown(
+                    file, name: name, downKey: downKey, midKey: midKey, layer: layer.kind, rank: rank)
+            } else {
+                _ = try fit(down.shape, downShape, key: downKey, file: name)
+                downValues = try file.finiteValues(downKey, in: name)
+            }
             let up = try file.entry(upKey, in: name)
             let upShape = try fit(up.shape, layer.kind.upShape(rank: rank), key: upKey, file: name)
             var alpha: Float?
@@ -93,7 +97,7 @@ public enum LoRAFileReader {
             modules.append(
                 LoadedLoRAModule(
                     component: layer.component, path: layer.path, kind: layer.kind,
-                    down: try file.finiteValues(downKey, in: name), downShape: downShape,
+                    down: downValues, downShape: downShape,
                     up: try file.finiteValues(upKey, in: name), upShape: upShape, alpha: alpha))
         }
         let order = Dictionary(layout.layers.enumerated().map { (LayerID($1.component, $1.path), $0) }) { first, _ in
@@ -102,6 +106,40 @@ public enum LoRAFileReader {
         modules.sort { order[LayerID($0.component, $0.path)]! < order[LayerID($1.component, $1.path)]! }
         return LoRAFileContents(
             format: format, modules: modules, ignoredKeys: unknown.sorted(), metadata: file.metadata)
+    }
+
+    /// LyCORIS LoCon's Tucker form: a 1×1 `lora_down` `[r, in, 1, 1]`, a `lora_mid` `[r, r, k, k]` convolution with
+    /// the layer's kernel, then the 1×1 `lora_up`. Their composition is the plain LoCon down weight
+    /// `down′[a, i, h, w] = Σ_b mid[a, b, h, w] · down[b, i]`, so the module is returned in the plain form.
+    private static func tuckerDown(
+        _ file: SafeTensorsFile, name: String, downKey: String, midKey: String, layer: AdaptableLayerDescription.Kind,
+        rank: Int
+    ) throws -> [Float] {
+        guard case .convolution(let conv) = layer, conv.kernel > 1 else {
+            throw LoRAFormatError.unsupported(
+                file: name, key: midKey, reason: "a Tucker middle weight on a layer without a spatial kernel")
+        }
+        let k = conv.kernel
+        _ = try fit(file.entry(downKey, in: name).shape, [rank, conv.inChannels, 1, 1], key: downKey, file: name)
+        let midShape = try file.entry(midKey, in: name).shape
+        guard midShape == [rank, rank, k, k] else {
+            throw LoRAFormatError.shapeMismatch(file: name, key: midKey, expected: [rank, rank, k, k], found: midShape)
+        }
+        let down = try file.finiteValues(downKey, in: name)
+        let mid = try file.finiteValues(midKey, in: name)
+        let spatial = k * k
+        var merged = [Float](repeating: 0, count: rank * conv.inChannels * spatial)
+        for a in 0..<rank {
+            for b in 0..<rank {
+                for s in 0..<spatial {
+                    let m = mid[(a * rank + b) * spatial + s]
+                    for i in 0..<conv.inChannels {
+                        merged[(a * conv.inChannels + i) * spatial + s] += m * down[b * conv.inChannels + i]
+                    }
+                }
+            }
+        }
+        return merged
     }
 
     // MARK: Keys
@@ -168,9 +206,8 @@ public enum LoRAFileReader {
     /// The key a module's missing down or up tensor would have, named after the tensor present.
     private static func missingKey(_ roles: [TensorRole: String], wanted: TensorRole) -> String {
         let present = roles[wanted == .down ? .up : .down] ?? roles[.alpha] ?? roles.values.first!
-        if present.hasSuffix(".alpha") {
-            return String(present.dropLast(".alpha".count))
-                + (wanted == .down ? ".lora_down.weight" : ".lora_up.weight")
+        for suffix in [".alpha", ".lora_mid.weight"] where present.hasSuffix(suffix) {
+            return String(present.dropLast(suffix.count)) + (wanted == .down ? ".lora_down.weight" : ".lora_up.weight")
         }
         let pairs = [
             (".lora_down.", ".lora_up."), (".lora_A.", ".lora_B."), (".lora.down.", ".lora.up."),

@@ -15,7 +15,7 @@ public enum LoRAFormatError: Error, CustomStringConvertible, Equatable, Sendable
     case shapeMismatch(file: String, key: String, expected: [Int], found: [Int])
     /// A tensor that cannot be used, e.g. an alpha with several elements, or a non-float dtype.
     case invalidTensor(file: String, key: String, reason: String)
-    /// A LoRA form that lorad does not apply (LoCon's Tucker `lora_mid`, LoHa, LoKr …).
+    /// A LoRA form that lorad does not apply (e.g. a Tucker middle weight on a Linear).
     case unsupported(file: String, key: String, reason: String)
     /// `lora_adapter_metadata` is not the JSON object diffusers writes.
     case invalidMetadata(file: String, key: String, reason: String)

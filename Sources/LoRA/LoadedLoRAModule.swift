@@ -5,7 +5,8 @@ public struct LoadedLoRAModule: Sendable {
     public var path: String
     public var kind: AdaptableLayerDescription.Kind
     /// The down (`lora_down` / `lora_A`) weight in PyTorch's layout, `[r, in]` or `[r, in, k, k]` (OIHW), in the
-    /// layer's own form (a Linear's down is `[r, in]` even if the file stored `[r, in, 1, 1]`).
+    /// layer's own form (a Linear's down is `[r, in]` even if the file stored `[r, in, 1, 1]`; a LoCon Tucker
+    /// module's `lora_mid` is folded into it).
     public var down: [Float]
     public var downShape: [Int]
     /// The up (`lora_up` / `lora_B`) weight, `[out, r]` or `[out, r, 1, 1]`.

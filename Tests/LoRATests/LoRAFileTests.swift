@@ -201,17 +201,16 @@ import Testing
             try read(missingDown)
         }
 
-        let tucker = try Self.kohyaFile {
+        let midOnly = try Self.kohyaFile {
             try $0.add(
                 "lora_unet_down_blocks_0_resnets_0_conv1.lora_mid.weight", shape: [1, 1, 3, 3],
                 floats: .init(repeating: 0, count: 9))
         }
         #expect(
-            throws: LoRAFormatError.unsupported(
-                file: "bad.safetensors", key: "lora_unet_down_blocks_0_resnets_0_conv1.lora_mid.weight",
-                reason: "LoCon's Tucker decomposition (lora_mid)")
+            throws: LoRAFormatError.missingTensor(
+                file: "bad.safetensors", key: "lora_unet_down_blocks_0_resnets_0_conv1.lora_down.weight")
         ) {
-            try read(tucker)
+            try read(midOnly)
         }
 
         let vectorAlpha = try Self.kohyaFile {
@@ -228,7 +227,8 @@ import Testing
         }
 
         let infinite = try Self.kohyaFile {
-            try $0.add(Self.toQ + ".lora_down.weight", shape: [1, 320], floats: [.infinity] + .init(repeating: 0, count: 319))
+            try $0.add(
+                Self.toQ + ".lora_down.weight", shape: [1, 320], floats: [.infinity] + .init(repeating: 0, count: 319))
             try $0.add(Self.toQ + ".lora_up.weight", shape: [320, 1], floats: .init(repeating: 0, count: 320))
         }
         #expect(
@@ -247,6 +247,53 @@ import Testing
                 file: "bad.safetensors", key: "lora_adapter_metadata", reason: "not a JSON object")
         ) {
             try read(SafeTensorsFile(data: badMetadata.serialized()))
+        }
+    }
+
+    /// LyCORIS LoCon's Tucker form folds into a plain LoCon down weight with the same ΔW = Σ up·mid·down.
+    @Test func foldsTuckerMiddleWeights() throws {
+        let layout = try LoRAFixtures.fullLayout(.sd1)
+        let name = "lora_unet_down_blocks_1_resnets_0_conv1"  // 320 → 640, 3×3
+        let (rank, inChannels, outChannels) = (2, 320, 640)
+        let down = Self.values(rank * inChannels, seed: 1)
+        let mid = Self.values(rank * rank * 9, seed: 2)
+        let up = Self.values(outChannels * rank, seed: 3)
+        let file = try Self.kohyaFile {
+            try $0.add(name + ".lora_down.weight", shape: [rank, inChannels, 1, 1], floats: down)
+            try $0.add(name + ".lora_mid.weight", shape: [rank, rank, 3, 3], floats: mid)
+            try $0.add(name + ".lora_up.weight", shape: [outChannels, rank, 1, 1], floats: up)
+            try $0.add(name + ".alpha", shape: [], floats: [1])
+        }
+        let module = try #require(try LoRAFileReader.read(file, name: "tucker", layout: layout).modules.first)
+        #expect(module.downShape == [rank, inChannels, 3, 3])
+        for o in stride(from: 0, to: outChannels, by: 37) {
+            for i in stride(from: 0, to: inChannels, by: 29) {
+                for s in 0..<9 {
+                    var tucker: Double = 0
+                    var folded: Double = 0
+                    for a in 0..<rank {
+                        for b in 0..<rank {
+                            tucker +=
+                                Double(up[o * rank + a]) * Double(mid[(a * rank + b) * 9 + s])
+                                * Double(down[b * inChannels + i])
+                        }
+                        folded += Double(up[o * rank + a]) * Double(module.down[(a * inChannels + i) * 9 + s])
+                    }
+                    #expect(abs(tucker - folded) <= 1e-5 * max(1, abs(tucker)), "o \(o) i \(i) s \(s)")
+                }
+            }
+        }
+        let onLinear = try Self.kohyaFile {
+            try $0.add(Self.toQ + ".lora_down.weight", shape: [1, 320], floats: .init(repeating: 0, count: 320))
+            try $0.add(Self.toQ + ".lora_mid.weight", shape: [1, 1, 1, 1], floats: [1])
+            try $0.add(Self.toQ + ".lora_up.weight", shape: [320, 1], floats: .init(repeating: 0, count: 320))
+        }
+        #expect(
+            throws: LoRAFormatError.unsupported(
+                file: "tucker", key: Self.toQ + ".lora_mid.weight",
+                reason: "a Tucker middle weight on a layer without a spatial kernel")
+        ) {
+            _ = try LoRAFileReader.read(onLinear, name: "tucker", layout: layout)
         }
     }
 
