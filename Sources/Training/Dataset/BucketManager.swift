@@ -45,7 +45,7 @@ public struct BucketManager: Sendable {
                         maxResolution: resolution, minSize: minimum, maxSize: maximum,
                         divisible: settings.bucketResoSteps),
                 noUpscale: settings.bucketNoUpscale, maxArea: resolution.width * resolution.height,
-                resoSteps: settings.bucketResoSteps)
+                resoSteps: max(settings.bucketResoSteps, 1))
         } else {
             self.init(
                 predefined: [BucketResolution(width: resolution.width, height: resolution.height)], noUpscale: false,
