@@ -20,6 +20,9 @@ What it records:
                  (regularisation balancing included), the bucket counts, `len(dataset)` (kohya's batches per epoch)
                  and train_network.py's step arithmetic for a few `gradient_accumulation_steps` /
                  `max_train_epochs` settings.
+  image_headers  the sizes kohya's `get_image_size` (the `imagesize` package) and Pillow read from small real images that
+                 this script writes with Pillow to Tests/Fixtures/images/ (PNG, baseline and progressive JPEG, lossy,
+                 lossless and extended WebP, BMP bottom-up, top-down and OS/2).
   caption_cases  `process_caption` outputs for settings whose result involves no random draw (rates 0 or 1,
                  every-n-epochs dropout, fewer than two shuffled tokens, prefixes, separators).
 
@@ -285,6 +288,59 @@ def caption_case(train_util, caption, settings, epoch):
     return {"caption": caption, "settings": settings, "epoch": epoch, "expected": output}
 
 
+IMAGE_FILES = [
+    # (file name, size, Pillow save options)
+    ("rgb-37x23.png", (37, 23), {}),
+    ("gray-5x300.png", (5, 300), {"mode": "L"}),
+    ("baseline-41x19.jpg", (41, 19), {"quality": 80}),
+    ("progressive-19x41.jpg", (19, 41), {"progressive": True}),
+    ("lossy-33x17.webp", (33, 17), {"quality": 50}),
+    ("lossless-17x33.webp", (17, 33), {"lossless": True}),
+    ("alpha-21x13.webp", (21, 13), {"mode": "RGBA", "quality": 50}),
+    ("bottom-up-13x7.bmp", (13, 7), {}),
+]
+
+
+def image_headers(train_util, folder):
+    from PIL import Image
+
+    os.makedirs(folder, exist_ok=True)
+    sizes = {}
+    for name, (width, height), options in IMAGE_FILES:
+        options = dict(options)
+        mode = options.pop("mode", "RGB")
+        ramp = np.arange(width * height * len(mode), dtype=np.uint32).reshape(height, width, len(mode)) * 7 % 256
+        image = Image.fromarray(ramp.astype(np.uint8).squeeze(-1) if mode == "L" else ramp.astype(np.uint8), mode)
+        image.save(os.path.join(folder, name), **options)
+        sizes[name] = image_size(train_util, os.path.join(folder, name))
+    # BMP variants Pillow does not write: a top-down bitmap (negative height) and an OS/2 BITMAPCOREHEADER.
+    with open(os.path.join(folder, "bottom-up-13x7.bmp"), "rb") as f:
+        bmp = bytearray(f.read())
+    top_down = bytearray(bmp)
+    top_down[22:26] = struct.pack("<i", -7)
+    with open(os.path.join(folder, "top-down-13x7.bmp"), "wb") as f:
+        f.write(top_down)
+    core = b"BM" + struct.pack("<IHHI", 26 + 8, 0, 0, 26) + struct.pack("<IHHHH", 12, 2, 1, 1, 24) + bytes(8)
+    with open(os.path.join(folder, "os2-2x1.bmp"), "wb") as f:
+        f.write(core)
+    for name in ("top-down-13x7.bmp", "os2-2x1.bmp"):
+        sizes[name] = image_size(train_util, os.path.join(folder, name))
+    return sizes
+
+
+def image_size(train_util, path):
+    """kohya's `get_image_size`, checked against Pillow; where they differ (imagesize reads an OS/2 bitmap's 16-bit
+    sizes as 32-bit ones) Pillow's size, the true one, is recorded."""
+    from PIL import Image
+
+    with Image.open(path) as image:
+        true_size = list(image.size)
+    kohya = list(train_util.BaseDataset.get_image_size(None, path))
+    if kohya != true_size:
+        print(f"{os.path.basename(path)}: kohya reads {kohya}, Pillow {true_size}")
+    return true_size
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit(__doc__)
@@ -297,7 +353,9 @@ def main():
         with tempfile.TemporaryDirectory() as root:
             result["dataset_cases"].append(dataset_case(train_util, config_util, spec, root))
     result["caption_cases"] = [caption_case(train_util, *case) for case in CAPTION_CASES]
-    out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Tests", "Fixtures", "goldens", "buckets.json")
+    fixtures = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Tests", "Fixtures")
+    result["image_headers"] = image_headers(train_util, os.path.join(fixtures, "images"))
+    out = os.path.join(fixtures, "goldens", "buckets.json")
     with open(out, "w") as f:
         json.dump(result, f, sort_keys=True, separators=(",", ":"))
         f.write("\n")
