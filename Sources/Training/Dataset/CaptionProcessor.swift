@@ -33,21 +33,6 @@ public struct CaptionProcessor: Sendable {
         return caption
     }
 
-    /// Whether `sample` is mirrored in `epoch` (`flip_aug`: a coin toss per sample, as kohya's `random() < 0.5`).
-    public func flipped(epoch: Int, sample: DatasetSample) -> Bool {
-        guard settings.flipAug else { return false }
-        var coin = random(.flip, epoch, sample)
-        return coin.uniform() < 0.5
-    }
-
-    /// The resize-and-crop plan of `sample` in `epoch`: centred, or with `random_crop` random offsets.
-    public func plan(for image: TrainingDataset.Image, epoch: Int, sample: DatasetSample) -> ResizeCropPlan {
-        var generator: DatasetRandom? = settings.randomCrop ? random(.crop, epoch, sample) : nil
-        return ResizeCropPlan(
-            originalWidth: image.width, originalHeight: image.height, assignment: image.assignment,
-            random: &generator)
-    }
-
     private func rebuilt(_ caption: String, epoch: Int, sample: DatasetSample, hasKeepSeparator: Bool) -> String {
         func tokens(_ text: Substring) -> [String] {
             text.components(separatedBy: settings.captionSeparator).map(Self.strip).filter { !$0.isEmpty }

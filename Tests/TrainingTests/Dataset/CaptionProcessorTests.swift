@@ -58,9 +58,10 @@ import Training
                     != processor.caption(caption, epoch: 1, sample: Self.sample))
     }
 
-    @Test func dropoutRatesAreHonouredOnAverage() {
+    @Test func dropoutAndFlipRatesAreHonouredOnAverage() {
         let captionDropout = CaptionProcessor(settings: DatasetSettings(
-            trainDataDir: "", flipAug: true, captionDropoutRate: 0.25, seed: 9))
+            trainDataDir: "", captionDropoutRate: 0.25, seed: 9))
+        let flip = SampleAugmentation(settings: DatasetSettings(trainDataDir: "", flipAug: true, seed: 9))
         let tagDropout = CaptionProcessor(settings: DatasetSettings(trainDataDir: "", captionTagDropoutRate: 0.5, seed: 9))
         var dropped = 0
         var tags = 0
@@ -71,12 +72,12 @@ import Training
             if captionDropout.caption("a, b, c, d", epoch: 1, sample: sample).isEmpty { dropped += 1 }
             let kept = tagDropout.caption("a, b, c, d", epoch: 1, sample: sample)
             tags += kept.isEmpty ? 0 : kept.components(separatedBy: ", ").count
-            if captionDropout.flipped(epoch: 1, sample: sample) { flips += 1 }
+            if flip.flipped(epoch: 1, sample: sample) { flips += 1 }
         }
         #expect(abs(Double(dropped) / Double(trials) - 0.25) < 0.03)
         #expect(abs(Double(tags) / Double(trials) - 2.0) < 0.1)
         #expect(abs(Double(flips) / Double(trials) - 0.5) < 0.03)
-        let noFlip = CaptionProcessor(settings: DatasetSettings(trainDataDir: ""))
+        let noFlip = SampleAugmentation(settings: DatasetSettings(trainDataDir: ""))
         #expect(!(0..<50).contains { noFlip.flipped(epoch: 1, sample: DatasetSample(image: $0, occurrence: 0)) })
     }
 }

@@ -57,6 +57,24 @@ import Training
         #expect(dataset.batches(epoch: 1) != otherSeed.batches(epoch: 1))
     }
 
+    @Test func cropPlansAreCentredOrSeededPerSample() throws {
+        let (dataset, _) = try Self.dataset()
+        var settings = dataset.settings
+        let index = try #require(dataset.images.firstIndex { $0.width == 768 })
+        let image = dataset.images[index]
+        let sample = DatasetSample(image: index, occurrence: 2)
+        let centred = SampleAugmentation(settings: settings).plan(for: image, epoch: 1, sample: sample)
+        let (trimWidth, trimHeight) = (centred.resizedWidth - centred.bucket.width, centred.resizedHeight - centred.bucket.height)
+        #expect(trimWidth + trimHeight > 10)
+        #expect(centred.cropLeft == trimWidth / 2 && centred.cropTop == trimHeight / 2)
+        settings.randomCrop = true
+        let augmentation = SampleAugmentation(settings: settings)
+        let plans = (1...20).map { augmentation.plan(for: image, epoch: $0, sample: sample) }
+        #expect(Set(plans.map { [$0.cropLeft, $0.cropTop] }).count > 3)
+        #expect(plans.allSatisfy { (0...trimWidth).contains($0.cropLeft) && (0...trimHeight).contains($0.cropTop) })
+        #expect(augmentation.plan(for: image, epoch: 4, sample: sample) == augmentation.plan(for: image, epoch: 4, sample: sample))
+    }
+
     @Test func validationSplitPartitionsEachConceptAndSkipsRegularisation() throws {
         let (training, _) = try Self.dataset(seed: 3, split: 0.35)
         let (validation, _) = try Self.dataset(seed: 3, split: 0.35, part: .validation)
