@@ -81,7 +81,7 @@ struct DatasetCheckCommand: ParsableCommand {
         } catch {
             throw UsageError(Self.optionName(error))
         }
-        let check = DatasetCheck.run(settings: settings, reader: ImageHeaderReader())
+        let check = DatasetCheck.run(settings: settings, reader: ImageProbeReader())
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

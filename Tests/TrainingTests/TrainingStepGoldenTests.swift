@@ -59,7 +59,7 @@ struct TrainingStepGoldenTests {
             from: Fixtures.model(try reference.string("model")), backend: tape)
         let pipeline = try TextToImagePipeline(model: model)
         let layers = model.adaptableLayers
-        let layout = try model.loraLayout()
+        let layout = try LoRAModelLayout(model)
         let (alpha, convAlpha) = (try #require(reference.number("alpha")), reference.number("conv_alpha"))
         let modules = try reference.moduleStems.map { stem in
             let parts = stem.split(separator: ".", maxSplits: 1).map(String.init)

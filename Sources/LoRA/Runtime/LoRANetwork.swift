@@ -106,10 +106,6 @@ extension StableDiffusionModel {
         return layers
     }
 
-    /// The model's layers as LoRA files name them.
-    public func loraLayout() throws -> LoRAModelLayout {
-        try LoRAModelLayout(architecture: architecture, unet: unet.config, textEncoders: textEncoders.map(\.config))
-    }
 }
 
 public enum LoRANetworkError: Error, CustomStringConvertible {

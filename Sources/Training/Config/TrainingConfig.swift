@@ -59,8 +59,9 @@ public struct TrainingConfig: Sendable, Equatable {
     public var trainDataDir: String?
     /// `reg_data_dir`: regularisation images, same layout.
     public var regDataDir: String?
-    /// `caption_extension`.
-    public var captionExtension = ".caption"
+    /// `caption_extension`. lorad's default is `.txt`, falling back to `.caption` per image (kohya's `.caption`
+    /// default silently ignores `.txt` captions).
+    public var captionExtension = ".txt"
     /// `shuffle_caption`: shuffle the separated tags each step.
     public var shuffleCaption = false
     /// `keep_tokens`: leading tags kept in place when shuffling.

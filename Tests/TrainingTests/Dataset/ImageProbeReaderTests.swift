@@ -1,9 +1,10 @@
 import Foundation
+import Imaging
 import Testing
 import Training
 
-/// Image sizes from file headers against what kohya's `imagesize` and Pillow read from real files.
-@Suite struct ImageHeaderReaderTests {
+/// The dataset's image sizes from file headers against what Pillow reads from real files.
+@Suite struct ImageProbeReaderTests {
     static let images = BucketGoldens.url.deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("images")
 
@@ -11,7 +12,7 @@ import Training
         let expected = try #require(try BucketGoldens.load()["image_headers"] as? [String: [Int]])
         #expect(expected.count >= 10)
         for (name, size) in expected {
-            let got = try ImageHeaderReader().info(of: Self.images.appendingPathComponent(name))
+            let got = try ImageProbeReader().info(of: Self.images.appendingPathComponent(name))
             #expect([got.width, got.height] == size, "\(name)")
         }
     }
@@ -29,10 +30,10 @@ import Training
         for (name, bytes) in cases {
             let url = scratch.url.appendingPathComponent(name)
             try bytes.write(to: url)
-            #expect(throws: ImageHeaderReader.Failure.self, "\(name)") { try ImageHeaderReader().info(of: url) }
+            #expect(throws: ImageDecodingError.self, "\(name)") { try ImageProbeReader().info(of: url) }
         }
-        #expect(throws: ImageHeaderReader.Failure.self) {
-            try ImageHeaderReader().info(of: scratch.url.appendingPathComponent("missing.png"))
+        #expect(throws: ImageDecodingError.self) {
+            try ImageProbeReader().info(of: scratch.url.appendingPathComponent("missing.png"))
         }
     }
 }
