@@ -2,6 +2,7 @@ import ArgumentParser
 import Diffusion
 import Foundation
 import Imaging
+import LoRA
 import Tensors
 
 /// `lorad sample`: one text-to-image generation, as diffusers' Stable Diffusion pipelines run it.
@@ -50,6 +51,11 @@ struct SampleCommand: AsyncParsableCommand {
     @Option(help: "Write the final latents (before VAE decoding) here, in the same format.")
     var saveLatents: String?
 
+    @Option(help: ArgumentHelp(
+        "A LoRA file (kohya, LoCon or diffusers/peft) applied at WEIGHT (default 1); repeatable.",
+        valueName: "file[:weight]"))
+    var lora: [String] = []
+
     @Option(help: "The PNG to write.")
     var out: String = "sample.png"
 
@@ -71,15 +77,24 @@ struct SampleCommand: AsyncParsableCommand {
         guard FileManager.default.fileExists(atPath: modelURL.path) else {
             throw UsageError("--model \(model) does not exist")
         }
+        let loras = try lora.map { argument in
+            let parsed = try LoRAFileArgument(parsing: argument)
+            guard FileManager.default.fileExists(atPath: parsed.file.path) else {
+                throw UsageError("--lora \(argument): no file at \(parsed.file.path)")
+            }
+            return parsed
+        }
         let pipeline: TextToImagePipeline
         let defaultSize: (height: Int, width: Int)
+        let loaded: StableDiffusionModel
         do {
-            let loaded = try StableDiffusionModel.load(from: modelURL, backend: backend)
+            loaded = try StableDiffusionModel.load(from: modelURL, backend: backend)
             pipeline = try TextToImagePipeline(model: loaded)
             defaultSize = loaded.defaultImageSize
         } catch {
             throw UsageError("--model \(model) does not load: \(error)")
         }
+        try Self.attach(loras, to: loaded, on: backend)
         let width = width ?? defaultSize.width
         let height = height ?? defaultSize.height
         let factor = pipeline.vaeScaleFactor
@@ -115,5 +130,22 @@ struct SampleCommand: AsyncParsableCommand {
         let elapsed = started.duration(to: .now)
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
         print("wrote \(out) in \(String(format: "%.1f", seconds)) s")
+    }
+
+    /// Reads each LoRA file against the model and attaches its modules at the file's weight.
+    static func attach(_ loras: [LoRAFileArgument], to model: StableDiffusionModel, on backend: any Backend) throws {
+        guard !loras.isEmpty else { return }
+        let layout = try LoRAModelLayout(model)
+        for argument in loras {
+            do {
+                let file = try LoRAFileReader.read(contentsOf: argument.file, layout: layout)
+                let network = try LoRANetwork.loaded(
+                    file.modules, layout: layout, layers: model.adaptableLayers, multiplier: argument.weight,
+                    on: backend)
+                try network.attach(to: model.adaptableLayers)
+            } catch {
+                throw UsageError("--lora \(argument.file.path): \(error)")
+            }
+        }
     }
 }
