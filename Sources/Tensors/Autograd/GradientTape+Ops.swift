@@ -41,7 +41,7 @@ extension GradientTape {
 
     public func concat(_ xs: [Tensor], axis: Int) -> Tensor {
         let out = base.concat(xs, axis: axis)
-        if isRecording && xs.contains(where: isTracked) {
+        if keepsOps && xs.contains(where: isTracked) {
             let parts = xs.map { (id: $0.storage.id, extent: $0.shape[axis], isTracked: isTracked($0)) }
             append(out) { [base] gradient in
                 var start = 0
@@ -289,7 +289,7 @@ extension GradientTape {
 
     public func linearCombination(_ terms: [(Float, Tensor)]) -> Tensor {
         let out = base.linearCombination(terms)
-        if isRecording && terms.contains(where: { isTracked($0.1) }) {
+        if keepsOps && terms.contains(where: { isTracked($0.1) }) {
             let trackedTerms = terms.filter { isTracked($0.1) }.map { ($0.0, $0.1.storage.id) }
             append(out) { [base] gradient in
                 trackedTerms.map { coefficient, id in

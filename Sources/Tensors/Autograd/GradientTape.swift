@@ -21,7 +21,10 @@ public final class GradientTape: Backend, @unchecked Sendable {
     public var randomSeed: UInt64 = 0
     public private(set) var randomOffset: UInt64 = 0
 
+    /// Inside `record`: a training forward pass (dropout applies), whether or not ops are being kept.
     public private(set) var isRecording = false
+    /// Inside the first run of a checkpointed region, whose ops are not kept.
+    private var isSkippingRegion = false
     private var nodes: [Node] = []
     /// Storage ids of the tensors that depend on a parameter, parameters included.
     private var tracked: Set<UInt64> = []
@@ -109,9 +112,12 @@ public final class GradientTape: Backend, @unchecked Sendable {
 
     func isTracked(_ tensor: Tensor) -> Bool { tracked.contains(tensor.storage.id) }
 
+    /// Whether ops are being kept for the backward pass now.
+    var keepsOps: Bool { isRecording && !isSkippingRegion }
+
     /// Whether an op on `inputs` must be recorded.
     func needsRecording(_ inputs: Tensor?...) -> Bool {
-        isRecording && inputs.contains { $0.map(isTracked) ?? false }
+        keepsOps && inputs.contains { $0.map(isTracked) ?? false }
     }
 
     func append(_ outputs: [Tensor], backward: @escaping ([Tensor?]) -> [(UInt64, Tensor)]) {
@@ -154,11 +160,11 @@ public final class GradientTape: Backend, @unchecked Sendable {
     // MARK: Checkpointing
 
     public func checkpointed(_ inputs: [Tensor], _ body: @escaping ([Tensor]) -> [Tensor]) -> [Tensor] {
-        guard isRecording, gradientCheckpointing else { return body(inputs) }
+        guard keepsOps, gradientCheckpointing else { return body(inputs) }
         let startOffset = randomOffset
-        isRecording = false
+        isSkippingRegion = true
         let outputs = body(inputs)
-        isRecording = true
+        isSkippingRegion = false
         let endOffset = randomOffset
         // The region may use parameters that are not among `inputs`, so its outputs always count as tracked.
         append(outputs) { [unowned self] gradients in

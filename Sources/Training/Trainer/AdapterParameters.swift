@@ -47,13 +47,24 @@ final class AdapterParameters {
         }
     }
 
-    /// Copies the tape's accumulated gradients to the host parameters (zero where none arrived) and clears them.
-    func collectGradients(from tape: GradientTape) {
+    /// Copies the tape's accumulated gradients to the host parameters, clears them, and returns the groups with
+    /// only the parameters that received one: as PyTorch's optimizers skip a parameter whose gradient is `None`
+    /// (a module outside the graph, like the last text encoder layer under clip skip), so must ours, decay included.
+    func collectGradients(from tape: GradientTape) -> [ParameterGroup] {
+        var received = Set<String>()
         for (entry, pair) in zip(network.entries, pairs) {
-            pair.down.gradient = tape.gradient(of: entry.module.down).map(tape.download) ?? zeros(pair.down)
-            pair.up.gradient = tape.gradient(of: entry.module.up).map(tape.download) ?? zeros(pair.up)
+            for (tensor, parameter) in [(entry.module.down, pair.down), (entry.module.up, pair.up)] {
+                guard let gradient = tape.gradient(of: tensor) else { continue }
+                parameter.gradient = tape.download(gradient)
+                received.insert(parameter.name)
+            }
         }
         tape.clearGradients()
+        return groups.map { group in
+            var stepped = group
+            stepped.parameters = group.parameters.filter { received.contains($0.name) }
+            return stepped
+        }
     }
 
     /// Every module's host weights, in network order.
@@ -82,9 +93,5 @@ final class AdapterParameters {
             }
             parameter.value = values
         }
-    }
-
-    private func zeros(_ parameter: TrainableParameter) -> [Float] {
-        [Float](repeating: 0, count: parameter.value.count)
     }
 }

@@ -74,14 +74,14 @@ extension TrainingSession {
 
     /// Clips, steps the optimizer at the scheduled rates, uploads the new weights and reports progress.
     func optimizerStep(losses: [Float]) throws {
-        parameters.collectGradients(from: tape)
+        let groups = parameters.collectGradients(from: tape)
         var gradientNorm: Float?
         if config.maxGradNorm > 0 {
-            gradientNorm = GradientClipping.clipGradientNorm(parameters.groups, maxNorm: config.maxGradNorm)
+            gradientNorm = GradientClipping.clipGradientNorm(groups, maxNorm: config.maxGradNorm)
         }
         let multiplier = schedule.multiplier(step: position.step)
-        let rates = parameters.groups.map { $0.learningRate * multiplier }
-        try optimizer.step(parameters.groups, learningRates: rates)
+        let rates = groups.map { $0.learningRate * multiplier }
+        try optimizer.step(groups, learningRates: rates)
         parameters.upload(to: tape)
         position.step += 1
 
@@ -104,7 +104,7 @@ extension TrainingSession {
                     step: position.step, totalSteps: totalSteps, epoch: position.epoch + 1, totalEpochs: totalEpochs,
                     loss: loss, smoothedLoss: smoothedLoss ?? loss,
                     learningRates: Dictionary(
-                        uniqueKeysWithValues: zip(parameters.groups.map(\.name), rates.map(Float.init))),
+                        uniqueKeysWithValues: zip(groups.map(\.name), rates.map(Float.init))),
                     gradientNorm: gradientNorm, stepsPerSecond: stepsPerSecond,
                     secondsRemaining: stepsPerSecond > 0 ? remaining / stepsPerSecond : .infinity)))
     }
