@@ -29,7 +29,7 @@ public struct LoadedLoRAModule: Sendable {
 }
 
 /// The formats `LoRAFileReader` recognises.
-public enum LoRAFileFormat: String, Sendable {
+public enum LoRAFileFormat: String, Sendable, CaseIterable {
     /// sd-scripts / kohya: `lora_unet_…`, `lora_te[12]_…` with `lora_down`, `lora_up`, `alpha`.
     case kohya
     /// diffusers / peft: `unet.…`, `text_encoder[_2].…` (or peft's `base_model.model.…`) with `lora_A`/`lora_B`

@@ -205,13 +205,13 @@ enum ConfigOptions {
     }
 
     /// sd-scripts' `int_or_float`: an integer number of steps, a fraction below 1 of the total, or `"N%"`.
-    static func warmup(_ value: ConfigValue) throws(ValueProblem) -> WarmupSteps {
+    static func warmup(_ value: ConfigValue) throws(ValueProblem) -> LearningRateSchedule.StepCount {
         if case .string(let text) = value, text.hasSuffix("%") {
             let percent = try ConfigValueReading.number(
                 .string(String(text.dropLast())),
                 .init(
                     lower: 0, lowerInclusive: true, upper: 100, upperInclusive: true))
-            return .ratio(percent / 100)
+            return .fraction(percent / 100)
         }
         if let steps = value.integer ?? (try? ConfigValueReading.integer(value, .atLeast(0))) {
             guard steps >= 0 else { throw ValueProblem("\(steps) is out of range: expected steps ≥ 0") }
@@ -221,7 +221,7 @@ enum ConfigOptions {
         guard number < 1 else {
             throw ValueProblem("\(number) is neither a whole number of steps nor a fraction in [0, 1) of the total")
         }
-        return .ratio(number)
+        return .fraction(number)
     }
 
     static func optimizer(_ value: ConfigValue) throws(ValueProblem) -> String {

@@ -35,13 +35,25 @@ enum ConfigValidation {
                 "network_train_text_encoder_only",
                 "cannot be combined with network_train_unet_only (nothing would train)")
         }
-        if config.lrScheduler == .adafactor && config.optimizerType != "Adafactor" {
-            issue("lr_scheduler", "\"adafactor\" must be used with optimizer_type = \"Adafactor\"")
-        }
         if config.v2 && config.clipSkip != nil {
             notices.append(
                 ConfigNotice(
                     key: "clip_skip", message: "SD 2.x was not trained with clip skip; results may be unexpected"))
+        }
+
+        // The optimizer is built here once, so that a job is refused before it is queued, not when it starts.
+        do {
+            _ = try OptimizerType(kohyaName: config.optimizerType).makeOptimizer(
+                arguments: config.optimizerArgs.map(\.description), learningRate: config.learningRate)
+        } catch {
+            issue(config.optimizerArgs.isEmpty ? "optimizer_type" : "optimizer_args", "\(error)")
+        }
+        // sd-scripts refuses a warmup with `constant`; GUI configs often carry one, so the trainer ignores it.
+        if config.lrScheduler == .constant && config.lrWarmupSteps != .steps(0) {
+            notices.append(
+                ConfigNotice(
+                    key: "lr_warmup_steps",
+                    message: "ignored: lr_scheduler \"constant\" has no warmup (use \"constant_with_warmup\")"))
         }
 
         let (arguments, problems) = NetworkArguments.parse(config.networkArgs.raw, module: config.networkModule)

@@ -22,20 +22,6 @@ public struct Resolution: Sendable, Equatable, CustomStringConvertible {
     public var description: String { width == height ? "\(width)" : "\(width),\(height)" }
 }
 
-/// sd-scripts' `lr_warmup_steps`: a step count, or a fraction (< 1) of the total training steps.
-public enum WarmupSteps: Sendable, Equatable {
-    case steps(Int)
-    case ratio(Double)
-
-    /// The warm-up length for a run of `totalSteps` steps: sd-scripts' `int(ratio * total)` for a ratio.
-    public func resolved(totalSteps: Int) -> Int {
-        switch self {
-        case .steps(let count): count
-        case .ratio(let fraction): Int(fraction * Double(totalSteps))
-        }
-    }
-}
-
 /// `mixed_precision`: the dtype of the frozen weights and activations.
 public enum MixedPrecision: String, Sendable, CaseIterable {
     case no, fp16, bf16
@@ -49,14 +35,6 @@ public enum SavePrecision: String, Sendable, CaseIterable {
 /// `save_model_as`: lorad writes `.safetensors` only (sd-scripts also offers `ckpt` and `pt`).
 public enum SaveModelFormat: String, Sendable, CaseIterable {
     case safetensors
-}
-
-/// lorad's `lora_format`: the key layout of the saved file.
-public enum LoRAFileFormat: String, Sendable, CaseIterable {
-    /// sd-scripts' `lora_unet_…` / `lora_te…` names with `.alpha`, read by A1111, ComfyUI and diffusers.
-    case kohya
-    /// peft / diffusers `…lora_A.weight` / `…lora_B.weight` names.
-    case peft
 }
 
 /// lorad's `device`: where training runs.
@@ -89,18 +67,6 @@ public enum DeviceSelection: Sendable, Equatable, CustomStringConvertible {
         case .cuda(let ordinal): "cuda:\(ordinal)"
         }
     }
-}
-
-/// `lr_scheduler`: the learning-rate schedules lorad implements, under sd-scripts' (diffusers') names.
-public enum LRSchedulerKind: String, Sendable, CaseIterable {
-    case constant
-    case constantWithWarmup = "constant_with_warmup"
-    case linear
-    case cosine
-    case cosineWithRestarts = "cosine_with_restarts"
-    case polynomial
-    /// transformers' `AdafactorSchedule`; sd-scripts requires the Adafactor optimizer with it.
-    case adafactor
 }
 
 /// One `key=value` entry of `optimizer_args` or `network_args`, split at the first `=` as sd-scripts does.

@@ -11,6 +11,7 @@
 /// | `lora_network_weights` | `network_weights` | same path (older GUI name) |
 /// | `noise_offset_type` | — | `Original` drops the multires settings, `Multires` drops `noise_offset`, as the GUI does |
 /// | `caption_extention` | `caption_extension` | sd-scripts' own misspelt alias |
+/// | `pretrained_model`, `batch_size` | `pretrained_model_name_or_path`, `train_batch_size` | short names GUIs and guides use |
 /// | `use_8bit_adam`, `use_lion_optimizer` | `optimizer_type` | `AdamW8bit`, `Lion` (sd-scripts' old flags) |
 ///
 /// A GUI config is recognised by its `LoRA_type` key; in one, the GUI's conventions also apply: `seed` 0 means a
@@ -20,7 +21,8 @@
 enum KohyaGUIKeys {
     static let renamed: [String: String] = [
         "max_resolution": "resolution", "optimizer": "optimizer_type", "lora_network_weights": "network_weights",
-        "caption_extention": "caption_extension",
+        "caption_extention": "caption_extension", "pretrained_model": "pretrained_model_name_or_path",
+        "batch_size": "train_batch_size",
     ]
 
     /// Keys this type reads and removes (besides `renamed`).
@@ -34,7 +36,8 @@ enum KohyaGUIKeys {
         "max_resolution": ["resolution"], "optimizer": ["optimizer_type"], "lora_network_weights": ["network_weights"],
         "caption_extention": ["caption_extension"], "epoch": ["max_train_epochs"], "lr_warmup": ["lr_warmup_steps"],
         "LoRA_type": ["network_module", "network_args"], "use_8bit_adam": ["optimizer_type"],
-        "use_lion_optimizer": ["optimizer_type"],
+        "use_lion_optimizer": ["optimizer_type"], "pretrained_model": ["pretrained_model_name_or_path"],
+        "batch_size": ["train_batch_size"],
     ]
 
     /// Rewrites GUI keys in `entries` into sd-scripts options.

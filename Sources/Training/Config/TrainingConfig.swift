@@ -1,4 +1,5 @@
 import Diffusion
+import LoRA
 
 /// A LoRA training job: sd-scripts' `train_network.py` / `sdxl_train_network.py` options that lorad implements,
 /// under kohya's option names (each field's documentation starts with its name) and with kohya's defaults, plus
@@ -138,9 +139,9 @@ public struct TrainingConfig: Sendable, Equatable {
     /// `networks.lora` applies the first to every text encoder; `nil` uses `learning_rate`.
     public var textEncoderLR: [Double]?
     /// `lr_scheduler`.
-    public var lrScheduler = LRSchedulerKind.constant
+    public var lrScheduler = LearningRateSchedule.Kind.constant
     /// `lr_warmup_steps`: steps, or a fraction (< 1) of the total.
-    public var lrWarmupSteps = WarmupSteps.steps(0)
+    public var lrWarmupSteps = LearningRateSchedule.StepCount.steps(0)
     /// `lr_scheduler_num_cycles`: restarts of `cosine_with_restarts`.
     public var lrSchedulerNumCycles = 1
     /// `lr_scheduler_power`: exponent of `polynomial`.

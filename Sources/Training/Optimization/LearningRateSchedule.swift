@@ -23,22 +23,6 @@ public struct LearningRateSchedule: Equatable, Sendable {
         case steps(Int)
         case fraction(Double)
 
-        /// kohya's command-line reading (`int_or_float`): `"10%"` is 0.1, a number < 1 a fraction, else an integer.
-        public init(kohyaValue text: String, field: String) throws {
-            let bad = LearningRateScheduleError.invalidValue(
-                field: field, value: text, reason: "expected a step count, a fraction below 1, or a percentage")
-            if text.hasSuffix("%") {
-                guard let percent = Double(text.dropLast()), percent.isFinite else { throw bad }
-                self = .fraction(percent / 100)
-            } else if let value = Double(text), value.isFinite, value < 1 {
-                self = .fraction(value)
-            } else if let value = Int(text) {
-                self = .steps(value)
-            } else {
-                throw bad
-            }
-        }
-
         func resolve(totalSteps: Int, field: String) throws -> Int {
             switch self {
             case .steps(let count):
@@ -48,9 +32,9 @@ public struct LearningRateSchedule: Equatable, Sendable {
                 }
                 return count
             case .fraction(let ratio):
-                guard ratio >= 0, ratio < 1 else {
+                guard ratio >= 0, ratio <= 1 else {
                     throw LearningRateScheduleError.invalidValue(
-                        field: field, value: "\(ratio)", reason: "a fraction of the training steps must be in [0, 1)")
+                        field: field, value: "\(ratio)", reason: "a fraction of the training steps must be in [0, 1]")
                 }
                 return Int(ratio * Double(totalSteps))
             }

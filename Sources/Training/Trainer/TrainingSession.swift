@@ -75,7 +75,7 @@ final class TrainingSession {
             arguments: config.optimizerArgs.map(\.description), learningRate: config.learningRate)
         schedule = try LearningRateSchedule(
             name: config.lrScheduler.rawValue, totalSteps: totalSteps,
-            warmup: .steps(config.lrWarmupSteps.resolved(totalSteps: totalSteps)),
+            warmup: config.lrScheduler == .constant ? .steps(0) : config.lrWarmupSteps,
             cycles: config.lrSchedulerNumCycles, power: config.lrSchedulerPower, learningRate: config.learningRate)
 
         let schedulerConfig = try SchedulerConfig(json: model.schedulerConfig)

@@ -102,7 +102,7 @@ import Testing
                 KeyValueArgument(key: "betas", value: "0.9,0.999"),
             ])
         #expect(config.lrScheduler == .cosineWithRestarts && config.lrSchedulerNumCycles == 3)
-        #expect(config.lrWarmupSteps == .ratio(0.05) && config.lrWarmupSteps.resolved(totalSteps: 1000) == 50)
+        #expect(config.lrWarmupSteps == .fraction(0.05))
         #expect(config.resolution == Resolution(width: 768, height: 512))
         #expect(config.enableBucket && config.minBucketReso == 320 && config.maxBucketReso == 1024)
         #expect(config.cacheLatents && config.cacheLatentsToDisk)

@@ -112,7 +112,7 @@ import Testing
         #expect(config.networkArgs.raw.map(\.description) == ["conv_dim=16", "conv_alpha=8", "module_dropout=0.1"])
         #expect(config.resolution == Resolution(width: 512, height: 512))
         #expect(config.maxTrainEpochs == 4 && config.maxTrainSteps == 1600)
-        #expect(config.lrWarmupSteps == .ratio(0.1))
+        #expect(config.lrWarmupSteps == .fraction(0.1))
         #expect(config.optimizerType == "AdamW")
         #expect(config.optimizerArgs.map(\.description) == ["weight_decay=0.1", "betas=0.9,0.99"])
         #expect(config.clipSkip == 1 && config.keepTokens == 0 && config.maxTokenLength == nil)
@@ -152,8 +152,8 @@ import Testing
     }
 
     @Test func warmupPercentage() throws {
-        #expect(try loadGUI(#", "lr_warmup": 25"#).lrWarmupSteps == .ratio(0.25))
-        #expect(try loadGUI(#", "lr_warmup": 100"#).lrWarmupSteps == .ratio(1))
+        #expect(try loadGUI(#", "lr_warmup": 25"#).lrWarmupSteps == .fraction(0.25))
+        #expect(try loadGUI(#", "lr_warmup": 100"#).lrWarmupSteps == .fraction(1))
         #expect(try loadGUI(#", "lr_warmup": 10, "lr_warmup_steps": 40"#).lrWarmupSteps == .steps(40))
         #expect(
             throws: ConfigError(issues: [
@@ -299,7 +299,7 @@ import Testing
         let loaded = try TrainingConfig.load(path: path)
         let config = loaded.config
         #expect(config.maxTrainSteps == 1200 && config.maxTrainEpochs == nil)
-        #expect(config.lrWarmupSteps == .ratio(0.1) && config.lrScheduler == .cosine)
+        #expect(config.lrWarmupSteps == .fraction(0.1) && config.lrScheduler == .cosine)
         #expect(config.networkTrainUnetOnly && config.unetLR == 1e-4 && config.networkArgs.raw.isEmpty)
         #expect(config.clipSkip == 1 && config.maxTokenLength == nil && config.optimizerType == "AdamW8bit")
         #expect(config.samplePromptList.map(\.negativePrompt) == ["blurry"])
@@ -309,5 +309,21 @@ import Testing
                 ConfigNotice(
                     key: "epoch", message: "ignored: max_train_steps or max_train_epochs is given, as in the kohya GUI")
             ))
+    }
+}
+
+/// The short names people write for the two options every config has.
+@Suite struct ShortNameTests {
+    @Test func pretrainedModelAndBatchSizeAreAliases() throws {
+        let config = try loadTOML(
+            """
+            pretrained_model = "models/sd15"
+            train_data_dir = "/data/img"
+            resolution = 512
+            batch_size = 3
+            """
+        ).config
+        #expect(config.pretrainedModelNameOrPath == "/base/models/sd15")
+        #expect(config.trainBatchSize == 3)
     }
 }

@@ -47,18 +47,6 @@ import Testing
         #expect(schedule.learningRate(base: 2e-4, step: 2) == 2e-4 * 0.5)
     }
 
-    @Test func kohyaStepCountText() throws {
-        #expect(try LearningRateSchedule.StepCount(kohyaValue: "100", field: "lr_warmup_steps") == .steps(100))
-        #expect(try LearningRateSchedule.StepCount(kohyaValue: "0.05", field: "lr_warmup_steps") == .fraction(0.05))
-        #expect(try LearningRateSchedule.StepCount(kohyaValue: "10%", field: "lr_warmup_steps") == .fraction(0.1))
-        #expect(throws: LearningRateScheduleError.self) {
-            try LearningRateSchedule.StepCount(kohyaValue: "1.5", field: "lr_warmup_steps")
-        }
-        #expect(throws: LearningRateScheduleError.self) {
-            try LearningRateSchedule.StepCount(kohyaValue: "ten", field: "lr_warmup_steps")
-        }
-    }
-
     @Test func unknownAndUnsupportedNamesListTheSupportedOnes() {
         for name in ["adafactor:1e-3", "piecewise_constant", "cosine_annealing"] {
             do {
