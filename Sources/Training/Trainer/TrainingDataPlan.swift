@@ -1,3 +1,5 @@
+import LoRA
+
 /// What the trainer needs from a dataset: the micro-batches of each epoch in training order (each of one bucket),
 /// the held-out validation batches, and every example variant to cache before training.
 protocol TrainingDataPlan {
@@ -8,4 +10,6 @@ protocol TrainingDataPlan {
     var validationBatches: [[TrainingExample]] { get }
     /// One example per (image, bucket, crop, flip) the run can use, for `cache_latents`.
     var cacheVariants: [TrainingExample] { get }
+    /// The dataset as sd-scripts describes it in a LoRA file's metadata.
+    var kohyaFacts: KohyaDatasetFacts { get }
 }

@@ -15,7 +15,7 @@ extension TrainingSession {
         let data: Data
         switch config.loraFormat {
         case .kohya:
-            data = try KohyaLoRAFile.serialize(modules, precision: precision, metadata: metadata(isFinal: isFinal))
+            data = try KohyaLoRAFile.serialize(modules, precision: precision, metadata: metadata())
         case .peft:
             data = try PeftLoRAFile.serialize(modules, precision: precision)
         }
@@ -82,10 +82,10 @@ extension TrainingSession {
         savedCheckpoints = kept
     }
 
-    /// sd-scripts' `ss_*` and `modelspec.*` metadata for this run.
-    func metadata(isFinal: Bool) -> [String: String] {
+    /// sd-scripts' `ss_*` and `modelspec.*` metadata for this run, as `train_network.py` fills it.
+    func metadata() -> [String: String] {
         var facts = KohyaTrainingFacts(architecture: model.architecture)
-        facts.vPrediction = config.vParameterization
+        facts.vPrediction = step.objective.predictionType == .vPrediction
         facts.baseModelName = config.pretrainedModelNameOrPath.map { URL(fileURLWithPath: $0).lastPathComponent }
         facts.networkDim = config.networkDim
         facts.networkAlpha = config.networkAlpha
@@ -94,8 +94,64 @@ extension TrainingSession {
         facts.learningRate = config.learningRate
         facts.unetLearningRate = config.unetLR
         facts.textEncoderLearningRate = config.textEncoderLR?.first
+        facts.optimizerName = optimizerClassPath
+        facts.optimizerArguments = config.optimizerArgs.map(\.description).joined(separator: ",")
         facts.lrScheduler = config.lrScheduler.rawValue
-        return facts.metadata()
+        facts.lrWarmupSteps = schedule.warmupSteps
+        facts.maxTrainSteps = totalSteps
+        facts.maxGradNorm = config.maxGradNorm
+        facts.gradientAccumulationSteps = config.gradientAccumulationSteps
+        facts.gradientCheckpointing = config.gradientCheckpointing
+        facts.mixedPrecision = config.mixedPrecision.rawValue
+        facts.seed = Int(truncatingIfNeeded: seed)
+        facts.clipSkip = config.clipSkip
+        facts.maxTokenLength = config.maxTokenLength
+        facts.noiseOffset = config.noiseOffset
+        facts.multiresNoiseIterations = config.multiresNoiseIterations
+        facts.multiresNoiseDiscount = config.multiresNoiseDiscount
+        facts.ipNoiseGamma = config.ipNoiseGamma
+        facts.minSNRGamma = config.minSNRGamma
+        facts.priorLossWeight = config.priorLossWeight
+        facts.dataset = data.kohyaFacts
+        facts.trainBatchSize = config.trainBatchSize
+        facts.resolution = config.resolution.map { ($0.width, $0.height) }
+        facts.cacheLatents = config.cacheLatents
+        facts.flipAugmentation = config.flipAug
+        facts.randomCrop = config.randomCrop
+        facts.shuffleCaption = config.shuffleCaption
+        facts.keepTokens = config.keepTokens
+        facts.captionDropoutRate = config.captionDropoutRate
+        facts.captionDropoutEveryNEpochs = config.captionDropoutEveryNEpochs
+        facts.captionTagDropoutRate = config.captionTagDropoutRate
+        facts.validationSplit = config.validationSplit
+        facts.validationSeed = config.validationSeed
+        facts.validateEveryNSteps = config.validateEveryNSteps
+        facts.validateEveryNEpochs = config.validateEveryNEpochs
+        facts.numValidationImages = data.validationBatches.reduce(0) { $0 + $1.count }
+        facts.sessionID = sessionID
+        facts.trainingStartedAt = startedAt.timeIntervalSince1970
+        facts.trainingFinishedAt = Date().timeIntervalSince1970
+        // sd-scripts dates the file by the end of training (its `training_finished_at`).
+        facts.modelSpec.timestamp = facts.trainingFinishedAt
+        facts.numBatchesPerEpoch = data.batchesPerEpoch
+        facts.numEpochs = totalEpochs
+        facts.steps = position.step
+        // sd-scripts counts the epoch in progress, 1-based.
+        facts.epoch = position.batch > 0 ? position.epoch + 1 : position.epoch
+        facts.outputName = config.outputName
+        facts.trainingComment = config.trainingComment
+        return config.noMetadata ? facts.metadata().filter { !$0.key.hasPrefix("ss_") } : facts.metadata()
+    }
+
+    /// The class sd-scripts records in `ss_optimizer` for the configured optimizer.
+    private var optimizerClassPath: String {
+        switch try? OptimizerType(kohyaName: config.optimizerType) {
+        case .adamW8bit: "bitsandbytes.optim.adamw.AdamW8bit"
+        case .lion: "lion_pytorch.lion_pytorch.Lion"
+        case .prodigy: "prodigyopt.prodigy.Prodigy"
+        case .sgd, .sgdNesterov: "torch.optim.sgd.SGD"
+        case .adamW, nil: "torch.optim.adamw.AdamW"
+        }
     }
 }
 

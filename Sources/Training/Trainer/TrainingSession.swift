@@ -30,6 +30,10 @@ final class TrainingSession {
     let totalSteps: Int
     let totalEpochs: Int
 
+    /// sd-scripts' `ss_session_id` and `ss_training_started_at`.
+    let sessionID = Int.random(in: 0..<(1 << 32))
+    let startedAt = Date()
+
     var position = TrainingPosition()
     /// LoRA files written so far, for `save_last_n_*`.
     var savedCheckpoints: [(step: Int, epoch: Int, url: URL)] = []
