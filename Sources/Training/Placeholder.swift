@@ -1,3 +1,0 @@
-// The trainer lands here (issue 3).
-import Crypto
-import TOMLKit

@@ -1,1 +1,0 @@
-// Training tests land here (issue 3).
