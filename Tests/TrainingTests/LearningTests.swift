@@ -32,10 +32,10 @@ struct LearningTests {
         config.networkTrainUnetOnly = true
         config.cacheLatents = true
         config.seed = 1
-        let losses = LossRecorder()
-        #expect(try Trainer(config: config, backend: CPUBackend()) { losses.record($0) }.run())
+        let log = EventLog()
+        #expect(try Trainer(config: config, backend: CPUBackend()) { log.record($0) }.run())
 
-        let series = losses.values
+        let series = log.progress.map(\.loss)
         #expect(series.count == Self.steps)
         let early = series.prefix(10).reduce(0, +) / 10
         let late = series.suffix(10).reduce(0, +) / 10
@@ -71,17 +71,5 @@ struct LearningTests {
         let with = try distance()
         #expect(with < 0.8 * without, "distance to the training latents: \(with) with the LoRA, \(without) without")
         print("learning: loss \(early) → \(late); sample distance \(without) → \(with)")
-    }
-}
-
-/// The loss of every optimizer step a run reports.
-final class LossRecorder: @unchecked Sendable {
-    private let lock = NSLock()
-    private var losses: [Float] = []
-
-    var values: [Float] { lock.withLock { losses } }
-
-    func record(_ event: TrainingEvent) {
-        if case .progress(let progress) = event { lock.withLock { losses.append(progress.loss) } }
     }
 }

@@ -59,9 +59,9 @@ struct ResumeTests {
 
         var resumed = stopped
         resumed.resume = state.path
-        let steps = StepCounter()
-        #expect(try Trainer(config: resumed, backend: CPUBackend()) { steps.record($0) }.run())
-        #expect(steps.steps == [4, 5], "the resumed run takes the remaining steps")
+        let log = EventLog()
+        #expect(try Trainer(config: resumed, backend: CPUBackend()) { log.record($0) }.run())
+        #expect(log.progress.map(\.step) == [4, 5], "the resumed run takes the remaining steps")
 
         let expected = try Self.tensors(root.appendingPathComponent("straight/resume.safetensors"))
         let actual = try Self.tensors(root.appendingPathComponent("stopped/resume.safetensors"))
@@ -72,17 +72,5 @@ struct ResumeTests {
         }
         // The run moved the weights (LoRA up starts at zero).
         #expect(expected.filter { $0.key.hasSuffix("lora_up.weight") }.values.contains { $0.contains { $0 != 0 } })
-    }
-}
-
-/// The optimizer steps a run reports.
-final class StepCounter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var recorded: [Int] = []
-
-    var steps: [Int] { lock.withLock { recorded } }
-
-    func record(_ event: TrainingEvent) {
-        if case .progress(let progress) = event { lock.withLock { recorded.append(progress.step) } }
     }
 }

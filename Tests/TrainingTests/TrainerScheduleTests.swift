@@ -35,13 +35,6 @@ import Testing
 
     deinit { try? FileManager.default.removeItem(at: scratch) }
 
-    final class Events: @unchecked Sendable {
-        private let lock = NSLock()
-        private var events: [TrainingEvent] = []
-        var all: [TrainingEvent] { lock.withLock { events } }
-        func record(_ event: TrainingEvent) { lock.withLock { events.append(event) } }
-    }
-
     @Test func checkpointsSamplesAndValidationFollowTheSettings() throws {
         var config = TrainingConfig()
         config.pretrainedModelNameOrPath = Fixtures.model("sd15-tiny").path
@@ -63,11 +56,11 @@ import Testing
         ]
         config.cacheLatents = true
         config.seed = 2
-        let events = Events()
+        let events = EventLog()
         #expect(try Trainer(config: config, backend: CPUBackend()) { events.record($0) }.run())
 
         // One held-out image: 2 training images, balanced with 2 regularisation images: 4 steps per epoch.
-        let steps = events.all.compactMap { if case .progress(let p) = $0 { p.step } else { nil } }
+        let steps = events.progress.map(\.step)
         #expect(steps == Array(1...12))
         let validations = events.all.compactMap { if case .validation(let step, let loss) = $0 { (step, loss) } else { nil } }
         #expect(validations.map(\.0) == [4, 8, 12], "validation at each epoch's end")
