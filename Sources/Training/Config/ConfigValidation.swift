@@ -30,6 +30,9 @@ enum ConfigValidation {
         if config.fullBF16 && config.mixedPrecision != .bf16 {
             issue("full_bf16", "requires mixed_precision = \"bf16\" (it is \"\(config.mixedPrecision.rawValue)\")")
         }
+        if let length = config.maxTokenLength, length > 75 {
+            issue("max_token_length", "\(length) is not supported yet: lorad encodes 75 tokens per prompt")
+        }
         if config.networkTrainUnetOnly && config.networkTrainTextEncoderOnly {
             issue(
                 "network_train_text_encoder_only",

@@ -29,6 +29,9 @@ public final class Trainer {
     public func run() throws -> Bool {
         let seed = config.seed.map { UInt64(truncatingIfNeeded: $0) } ?? UInt64.random(in: 0..<(1 << 32))
         if config.seed == nil { events(.log(.notice, "seed: \(seed) (none given)")) }
+        if config.mixedPrecision != .no && backend.device == .cpu {
+            events(.log(.notice, "mixed_precision \(config.mixedPrecision.rawValue): the CPU computes in float32"))
+        }
         let data = try DatasetPlan(settings: DatasetSettings(config: config, seed: seed), reader: ImageProbeReader())
         for skipped in data.training.skipped { events(.log(.warning, "skipped \(skipped.path): \(skipped.reason)")) }
         let output = URL(fileURLWithPath: config.outputDir ?? ".")

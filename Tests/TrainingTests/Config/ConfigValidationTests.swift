@@ -35,6 +35,7 @@ import Testing
         ("save_every_n_steps = -1", "save_every_n_steps", "-1 is out of range: expected an integer ≥ 1"),
         ("clip_skip = -1", "clip_skip", "-1 is out of range: expected an integer ≥ 1"),
         ("max_token_length = 100", "max_token_length", "100 is not one of 75, 150, 225"),
+        ("max_token_length = 150", "max_token_length", "150 is not supported yet: lorad encodes 75 tokens per prompt"),
         ("v2 = \"yes\"", "v2", "expected true or false, got \"yes\""),
         ("output_name = 5", "output_name", "expected a string, got 5"),
         ("resolution = \"500\"", "resolution", "500 in \"500\" must be a multiple of 8 and ≥ 64"),
