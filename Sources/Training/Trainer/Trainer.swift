@@ -32,8 +32,16 @@ public final class Trainer {
         if config.mixedPrecision != .no && backend.device == .cpu {
             events(.log(.notice, "mixed_precision \(config.mixedPrecision.rawValue): the CPU computes in float32"))
         }
-        let data = try DatasetPlan(settings: DatasetSettings(config: config, seed: seed), reader: ImageProbeReader())
-        for skipped in data.training.skipped { events(.log(.warning, "skipped \(skipped.path): \(skipped.reason)")) }
+        let settings = try DatasetSettings(config: config, seed: seed)
+        let data = try DatasetPlan(settings: settings, reader: ImageProbeReader())
+        // The dataset check's warnings (a concept without any caption file, images below the resolution, …).
+        for warning in DatasetCheck.run(settings: settings, reader: ImageProbeReader()).warnings {
+            events(.log(.warning, warning))
+        }
+        // Unreadable files are among the check's warnings already; images no bucket fits are not.
+        for skipped in data.training.skipped where !skipped.reason.hasPrefix("unreadable") {
+            events(.log(.warning, "skipped \(skipped.path): \(skipped.reason)"))
+        }
         let output = URL(fileURLWithPath: config.outputDir ?? ".")
         let session = try TrainingSession(
             config: config, seed: seed, backend: backend, data: data,
