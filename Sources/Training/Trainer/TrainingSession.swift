@@ -70,15 +70,15 @@ final class TrainingSession {
         }
         parameters = AdapterParameters(network: network, learningRates: rates, backend: tape)
 
-        let accumulation = config.gradientAccumulationSteps
-        let stepsPerEpoch = max(1, (data.batchesPerEpoch + accumulation - 1) / accumulation)
-        let totalSteps = config.maxTrainEpochs.map { $0 * stepsPerEpoch } ?? config.maxTrainSteps
-        (self.stepsPerEpoch, self.totalSteps) = (stepsPerEpoch, totalSteps)
-        totalEpochs = (totalSteps + stepsPerEpoch - 1) / stepsPerEpoch
+        let steps = TrainingSteps(
+            batchesPerEpoch: data.batchesPerEpoch, gradientAccumulationSteps: config.gradientAccumulationSteps,
+            maxTrainSteps: config.maxTrainSteps, maxTrainEpochs: config.maxTrainEpochs)
+        guard steps.stepsPerEpoch > 0 else { throw TrainerError.noTrainingImages }
+        (stepsPerEpoch, totalSteps, totalEpochs) = (steps.stepsPerEpoch, steps.maxTrainSteps, steps.epochs)
         optimizer = try OptimizerType(kohyaName: config.optimizerType).makeOptimizer(
             arguments: config.optimizerArgs.map(\.description), learningRate: config.learningRate)
         schedule = try LearningRateSchedule(
-            name: config.lrScheduler.rawValue, totalSteps: totalSteps,
+            name: config.lrScheduler.rawValue, totalSteps: steps.maxTrainSteps,
             warmup: config.lrScheduler == .constant ? .steps(0) : config.lrWarmupSteps,
             cycles: config.lrSchedulerNumCycles, power: config.lrSchedulerPower, learningRate: config.learningRate)
 
@@ -137,11 +137,13 @@ struct TrainingPosition: Equatable {
 
 public enum TrainerError: Error, CustomStringConvertible {
     case missing(String)
+    case noTrainingImages
     case nonFiniteLoss(step: Int)
 
     public var description: String {
         switch self {
         case .missing(let key): "\(key) is required"
+        case .noTrainingImages: "the dataset has no usable training image (see lorad dataset check)"
         case .nonFiniteLoss(let step):
             "the loss is not finite at step \(step): lower learning_rate, or set max_grad_norm"
         }
