@@ -140,23 +140,21 @@ extension TrainingSession {
             if config.saveState { try saveState(named: "\(outputName)-\(String(format: "%06d", epoch))-state") }
             try pruneEpochFiles()
         }
-        // Without a setting, sd-scripts validates at the end of every epoch.
-        if config.validateEveryNSteps == nil, Self.isMultiple(epoch, of: config.validateEveryNEpochs ?? 1) {
-            try validate()
-        }
+        // Without a setting, sd-scripts validates at the end of every epoch (besides any step setting).
+        if Self.isMultiple(epoch, of: config.validateEveryNEpochs ?? 1) { try validate() }
     }
 
     /// The validation loss at fixed timesteps and fixed noise (seeded by `validation_seed`), so that it moves only
     /// with the weights: the over-fitting signal.
     func validate() throws {
-        let batches = data.validationBatches
+        let batches = Array(data.validationBatches.prefix(config.maxValidationSteps ?? .max))
         guard !batches.isEmpty else { return }
         let validationSeed = config.validationSeed.map { UInt64(truncatingIfNeeded: $0) } ?? seed
         var total: Float = 0
         var count = 0
         for (index, examples) in batches.enumerated() {
             let batch = try makeBatch(examples)
-            for timestep in Self.validationTimesteps {
+            for timestep in validationTimesteps {
                 var draw = noise.draw(shape: batch.latents.shape, seed: validationSeed ^ 0x7661_6C69, index: UInt64(index))
                 draw.timesteps = [Int](repeating: timestep, count: examples.count)
                 total += try step.loss(batch, noise: draw).value
@@ -167,6 +165,9 @@ extension TrainingSession {
         events(.validation(step: position.step, loss: total / Float(max(count, 1))))
     }
 
-    /// sd-scripts' fixed validation timesteps.
-    static let validationTimesteps = [10, 350, 500, 650, 990]
+    /// sd-scripts' validation timesteps: `linspace(0, T, 6, dtype=int)[1:-1]`, 200, 400, 600 and 800 for T = 1000.
+    var validationTimesteps: [Int] {
+        let count = step.objective.trainTimesteps
+        return (1...4).map { Int(Double(count) * Double($0) / 5) }
+    }
 }
