@@ -68,7 +68,8 @@ import Training
         }
         #expect(throws: DatasetError.notAFolder(field: "reg_data_dir", path: scratch.path("missing"))) {
             try scratch.write("data/2_x/a.png")
-            try DatasetLayout.scan(DatasetSettings(trainDataDir: scratch.path("data"), regDataDir: scratch.path("missing")))
+            _ = try DatasetLayout.scan(
+                DatasetSettings(trainDataDir: scratch.path("data"), regDataDir: scratch.path("missing")))
         }
         let layout = try DatasetLayout.scan(DatasetSettings(trainDataDir: scratch.path("data")))
         #expect(layout.ignoredFolders.map { scratch.relative($0) } == ["data/images"])
