@@ -73,4 +73,28 @@ struct ResumeTests {
         // The run moved the weights (LoRA up starts at zero).
         #expect(expected.filter { $0.key.hasSuffix("lora_up.weight") }.values.contains { $0.contains { $0 != 0 } })
     }
+
+    /// `network_weights`: a run starts from a LoRA file's modules (with learning rate 0, it writes them back as read).
+    @Test func networkWeightsStartFromAFile() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("lorad-weights-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let source = Fixtures.root.appendingPathComponent("lora/sd15-tiny-kohya.safetensors")
+        var config = Self.config(output: root)
+        config.networkWeights = source.path
+        config.networkArgs.convDim = 2
+        config.networkArgs.convAlpha = 1
+        config.networkAlpha = 2
+        config.maxTrainSteps = 1
+        config.gradientAccumulationSteps = 1
+        config.learningRate = 0
+        config.networkDropout = nil
+        config.networkArgs.rankDropout = nil
+        #expect(try Trainer(config: config, backend: CPUBackend()) { _ in }.run())
+        let expected = try Self.tensors(source)
+        let actual = try Self.tensors(root.appendingPathComponent("resume.safetensors"))
+        #expect(expected.keys.sorted() == actual.keys.sorted())
+        for (name, values) in expected {
+            #expect(actual[name] == values, "\(name) changed")
+        }
+    }
 }
