@@ -132,17 +132,11 @@ struct SampleCommand: AsyncParsableCommand {
         print("wrote \(out) in \(String(format: "%.1f", seconds)) s")
     }
 
-    /// Reads each LoRA file against the model and attaches its modules at the file's weight.
+    /// Attaches each LoRA file to the model at its weight.
     static func attach(_ loras: [LoRAFileArgument], to model: StableDiffusionModel, on backend: any Backend) throws {
-        guard !loras.isEmpty else { return }
-        let layout = try LoRAModelLayout(model)
         for argument in loras {
             do {
-                let file = try LoRAFileReader.read(contentsOf: argument.file, layout: layout)
-                let network = try LoRANetwork.loaded(
-                    file.modules, layout: layout, layers: model.adaptableLayers, multiplier: argument.weight,
-                    on: backend)
-                try network.attach(to: model.adaptableLayers)
+                try LoRANetwork.attach(contentsOf: argument.file, to: model, multiplier: argument.weight, on: backend)
             } catch {
                 throw UsageError("--lora \(argument.file.path): \(error)")
             }

@@ -38,16 +38,13 @@ struct DiffusersCompatibilityTests {
         let expectedPrediction = try golden.channelsLast("output.unet", on: backend)
         let without = try outputs()
 
-        let layout = try LoRAModelLayout(model)
-        let file = try LoRAFileReader.read(
-            contentsOf: Fixtures.root.appendingPathComponent("lora/\(name).safetensors"), layout: layout)
         let modulesText = try #require(golden.file.metadata["modules"])
         let modules = try #require(
             try JSONSerialization.jsonObject(with: Data(modulesText.utf8)) as? [String: Int])
-        #expect(file.modules.count == modules.values.reduce(0, +), "the modules diffusers wrapped")
-        try LoRANetwork.loaded(
-            file.modules, layout: layout, layers: model.adaptableLayers, multiplier: weight, on: backend
-        ).attach(to: model.adaptableLayers)
+        let network = try LoRANetwork.attach(
+            contentsOf: Fixtures.root.appendingPathComponent("lora/\(name).safetensors"), to: model,
+            multiplier: weight, on: backend)
+        #expect(network.entries.count == modules.values.reduce(0, +), "the modules diffusers wrapped")
         let with = try outputs()
 
         let contextTolerance = 1e-4 * peakMagnitude(expectedContext)

@@ -64,10 +64,8 @@ struct LearningTests {
             return total / 3
         }
         let without = try distance()
-        let layout = try LoRAModelLayout(model)
-        let file = try LoRAFileReader.read(contentsOf: output.appendingPathComponent("stripes.safetensors"), layout: layout)
-        try LoRANetwork.loaded(file.modules, layout: layout, layers: model.adaptableLayers, multiplier: 1, on: backend)
-            .attach(to: model.adaptableLayers)
+        try LoRANetwork.attach(
+            contentsOf: output.appendingPathComponent("stripes.safetensors"), to: model, multiplier: 1, on: backend)
         let with = try distance()
         #expect(with < 0.8 * without, "distance to the training latents: \(with) with the LoRA, \(without) without")
         print("learning: loss \(early) → \(late); sample distance \(without) → \(with)")

@@ -69,6 +69,20 @@ public final class LoRANetwork: @unchecked Sendable {
         return LoRANetwork(entries: entries)
     }
 
+    /// Reads a LoRA file (kohya, LoCon or diffusers/peft) against `model` and attaches its modules at
+    /// `multiplier`: what `lorad sample --lora FILE:WEIGHT` does.
+    @discardableResult
+    public static func attach(
+        contentsOf url: URL, to model: StableDiffusionModel, multiplier: Float, on backend: any Backend
+    ) throws -> LoRANetwork {
+        let layout = try LoRAModelLayout(model)
+        let file = try LoRAFileReader.read(contentsOf: url, layout: layout)
+        let network = try loaded(
+            file.modules, layout: layout, layers: model.adaptableLayers, multiplier: multiplier, on: backend)
+        try network.attach(to: model.adaptableLayers)
+        return network
+    }
+
     /// Puts every module in its layer's adapter slot.
     public func attach(to layers: [ModelComponent: AdaptableLayers]) throws {
         for entry in entries {
