@@ -18,7 +18,7 @@ public final class GradientTape: Backend, @unchecked Sendable {
     public var gradientCheckpointing = false
     /// The seed and next offset of the randomness that model code draws while recording (dropout masks).
     /// Checkpointed regions rewind it when they run again, so they draw the same numbers.
-    public var randomSeed: UInt64 = 0
+    public private(set) var randomSeed: UInt64 = 0
     public private(set) var randomOffset: UInt64 = 0
 
     /// Inside `record`: a training forward pass (dropout applies), whether or not ops are being kept.
