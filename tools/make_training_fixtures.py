@@ -15,6 +15,8 @@ Cases (each file holds four copies of its LoRA weights, so each trains only some
   sd2_v_unet_te_minsnr_6x10     sd2-tiny, v_prediction, latents 6x10, UNet + text encoder (two AdamW lr groups),
                                 clip_skip 1, min_snr_gamma 5 (v form), peft-checked
   sdxl_te1_te2_6x10             sdxl-tiny (fp16 files loaded as float32), epsilon, latents 6x10, both text encoders
+  sdxl_unet_locon_6x10          sdxl-tiny, epsilon, latents 6x10, UNet with LoCon (linear projections, depth-2
+                                transformers, add_embedding time ids from other original sizes)
 
 One step (sd-scripts train_network.py process_batch / get_noise_pred_and_target / post_process_loss, networks/lora.py,
 library/strategy_sd.py, strategy_sdxl.py, custom_train_functions.py):
@@ -159,6 +161,9 @@ CASES = [
     Case("sdxl_te1_te2_6x10", "sdxl-tiny", (6, 10), ("text_encoder", "text_encoder_2"), (500, 120),
          ("a bowl of fruit on a wooden table", "a city street in the rain, neon signs, reflections"), seed=104,
          original_sizes=((48, 80), (1024, 768))),
+    Case("sdxl_unet_locon_6x10", "sdxl-tiny", (6, 10), ("unet",), (640, 77),
+         ("a lighthouse on a cliff", "an old map with a compass"), seed=105, locon=True,
+         original_sizes=((64, 64), (512, 896))),
 ]
 
 

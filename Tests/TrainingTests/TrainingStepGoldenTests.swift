@@ -182,7 +182,7 @@ struct TrainingStepGoldenTests {
                     "\(reference.name) \(optimizer) \(parameter.name): \(mismatches.count) weights differ")
                 let compared = gradient.filter { abs($0) >= 1e-3 * peak }.count
                 #expect(
-                    compared * 20 >= gradient.count * 19,
+                    compared * 5 >= gradient.count * 4,
                     "\(parameter.name): only \(compared) of \(gradient.count) compared")
             }
         }
