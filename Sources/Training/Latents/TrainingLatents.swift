@@ -55,7 +55,13 @@ final class TrainingLatents {
     }
 
     private func encode(_ example: TrainingExample, key: LatentCacheKey) throws -> CachedLatents {
-        var image = try ImageDecoder.decode(contentsOf: example.image)
+        var image: Image
+        do {
+            image = try ImageDecoder.decode(contentsOf: example.image)
+        } catch {
+            // The dataset reads only headers; a file whose pixels are damaged fails here, by name.
+            throw TrainerError.unreadableImage(path: example.image.path, reason: "\(error)")
+        }
         image = image.resized(width: example.resizedWidth, height: example.resizedHeight)
         image = image.cropped(
             x: example.cropLeft, y: example.cropTop, width: example.bucketWidth, height: example.bucketHeight)

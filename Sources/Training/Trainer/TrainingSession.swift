@@ -134,18 +134,3 @@ struct TrainingPosition: Equatable {
     var epoch = 0
     var batch = 0
 }
-
-public enum TrainerError: Error, CustomStringConvertible {
-    case missing(String)
-    case noTrainingImages
-    case nonFiniteLoss(step: Int)
-
-    public var description: String {
-        switch self {
-        case .missing(let key): "\(key) is required"
-        case .noTrainingImages: "the dataset has no usable training image (see lorad dataset check)"
-        case .nonFiniteLoss(let step):
-            "the loss is not finite at step \(step): lower learning_rate, or set max_grad_norm"
-        }
-    }
-}
