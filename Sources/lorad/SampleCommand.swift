@@ -33,10 +33,11 @@ struct SampleCommand: AsyncParsableCommand {
     @Option(parsing: .unconditional, help: "Classifier-free guidance scale (1 or less: no guidance).")
     var cfgScale: Float = 7
 
-    @Option(help: """
-        euler | euler_a | ddim | dpmpp_2m | dpmpp_2m_karras. The default, euler, is the scheduler diffusers \
-        ships with SDXL; sampling is deterministic for a seed with every sampler.
-        """)
+    @Option(
+        help: """
+            euler | euler_a | ddim | dpmpp_2m | dpmpp_2m_karras. The default, euler, is the scheduler diffusers \
+            ships with SDXL; sampling is deterministic for a seed with every sampler.
+            """)
     var sampler: String = Sampler.euler.rawValue
 
     @Option(parsing: .unconditional, help: "Random seed (default: a random one, printed).")
@@ -45,15 +46,19 @@ struct SampleCommand: AsyncParsableCommand {
     @Option(parsing: .unconditional, help: "CLIP layers to skip from the end, as A1111 counts them (1: none).")
     var clipSkip: Int = 1
 
-    @Option(help: "A safetensors file with an F32 tensor 'latents' [1, C, H/f, W/f]: the initial noise, used instead of the seeded draw (diffusers' latents=).")
+    @Option(
+        help:
+            "A safetensors file with an F32 tensor 'latents' [1, C, H/f, W/f]: the initial noise, used instead of the seeded draw (diffusers' latents=)."
+    )
     var latents: String?
 
     @Option(help: "Write the final latents (before VAE decoding) here, in the same format.")
     var saveLatents: String?
 
-    @Option(help: ArgumentHelp(
-        "A LoRA file (kohya, LoCon or diffusers/peft) applied at WEIGHT (default 1); repeatable.",
-        valueName: "file[:weight]"))
+    @Option(
+        help: ArgumentHelp(
+            "A LoRA file (kohya, LoCon or diffusers/peft) applied at WEIGHT (default 1); repeatable.",
+            valueName: "file[:weight]"))
     var lora: [String] = []
 
     @Option(help: "The PNG to write.")

@@ -52,7 +52,8 @@ struct DiffusersCompatibilityTests {
         assertClose(with.context, expectedContext, rtol: 1e-4, atol: contextTolerance, label: "\(name) context")
         assertClose(with.prediction, expectedPrediction, rtol: 1e-4, atol: predictionTolerance, label: "\(name) unet")
         // The LoRA must matter: without it the prediction is far outside the tolerance.
-        let change = zip(backend.download(without.prediction), backend.download(expectedPrediction))
+        let change =
+            zip(backend.download(without.prediction), backend.download(expectedPrediction))
             .map { abs($0 - $1) }.max() ?? 0
         #expect(change > 100 * predictionTolerance, "\(name): the LoRA changes the prediction by only \(change)")
     }

@@ -30,7 +30,8 @@ struct LatentCacheTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let sha = try Self.sha256(Self.image)
 
-        let latents = try TrainingLatents(vae: model.vae, backend: backend, cache: try LatentCache(directory: directory))
+        let latents = try TrainingLatents(
+            vae: model.vae, backend: backend, cache: try LatentCache(directory: directory))
         var reports: [(Int, Int)] = []
         let variants = [example(sha: sha), example(sha: sha), example(sha: sha, flipped: true)]
         try latents.fill(variants) { reports.append(($0, $1)) }

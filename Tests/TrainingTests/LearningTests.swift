@@ -57,9 +57,10 @@ struct LearningTests {
                     prompt: "zkz stripes", width: 64, height: 64, steps: 10, guidanceScale: 1, sampler: .euler,
                     seed: seed)
                 let sample = backend.download(try pipeline(request).latents)
-                total += targets.map { target in
-                    zip(sample, target).map { ($0 - $1) * ($0 - $1) }.reduce(0, +) / Float(target.count)
-                }.min() ?? .infinity
+                total +=
+                    targets.map { target in
+                        zip(sample, target).map { ($0 - $1) * ($0 - $1) }.reduce(0, +) / Float(target.count)
+                    }.min() ?? .infinity
             }
             return total / 3
         }

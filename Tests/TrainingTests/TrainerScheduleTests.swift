@@ -62,7 +62,9 @@ import Testing
         // One held-out image: 2 training images, balanced with 2 regularisation images: 4 steps per epoch.
         let steps = events.progress.map(\.step)
         #expect(steps == Array(1...12))
-        let validations = events.all.compactMap { if case .validation(let step, let loss) = $0 { (step, loss) } else { nil } }
+        let validations = events.all.compactMap {
+            if case .validation(let step, let loss) = $0 { (step, loss) } else { nil }
+        }
         #expect(validations.map(\.0) == [4, 8, 12], "validation at each epoch's end")
         #expect(validations.allSatisfy { $0.1.isFinite && $0.1 > 0 })
 
@@ -73,9 +75,10 @@ import Testing
         // Epoch files after epochs 1 and 2 (not 3: the final file is that one), the older removed by
         // save_last_n_epochs = 1.
         let checkpoints = events.all.compactMap { if case .checkpoint(let c) = $0 { c } else { nil } }
-        #expect(checkpoints.map(\.url.lastPathComponent) == [
-            "stripes-000001.safetensors", "stripes-000002.safetensors", "stripes.safetensors",
-        ])
+        #expect(
+            checkpoints.map(\.url.lastPathComponent) == [
+                "stripes-000001.safetensors", "stripes-000002.safetensors", "stripes.safetensors",
+            ])
         let files = try FileManager.default.contentsOfDirectory(atPath: config.outputDir!).filter {
             $0.hasSuffix(".safetensors")
         }

@@ -50,7 +50,10 @@ struct TrainingNoiseTests {
 
     /// Pyramid noise is rescaled to unit standard deviation (torch's unbiased `std`).
     @Test func multiresNoiseHasUnitStandardDeviation() {
-        let noise = draw { $0.multiresIterations = 6; $0.multiresDiscount = 0.3 }.noise
+        let noise = draw {
+            $0.multiresIterations = 6
+            $0.multiresDiscount = 0.3
+        }.noise
         let mean = noise.reduce(0, +) / Float(noise.count)
         let variance = noise.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Float(noise.count - 1)
         #expect(abs(variance - 1) < 1e-4)
@@ -63,7 +66,8 @@ struct TrainingNoiseTests {
         #expect(square == [0, 0.25, 0.75, 1, 0.5, 0.75, 1.25, 1.5, 1.5, 1.75, 2.25, 2.5, 2, 2.25, 2.75, 3])
         let oblong = PyramidNoise.bilinear([0, 1, 2, 3, 4, 5], batch: 1, from: (2, 3), to: (5, 4), channels: 1)
         let expected: [Float] = [
-            0, 0.625, 1.375, 2, 0.3, 0.925, 1.675, 2.3, 1.5, 2.125, 2.875, 3.5, 2.7, 3.325, 4.075, 4.7, 3, 3.625, 4.375, 5,
+            0, 0.625, 1.375, 2, 0.3, 0.925, 1.675, 2.3, 1.5, 2.125, 2.875, 3.5, 2.7, 3.325, 4.075, 4.7, 3, 3.625, 4.375,
+            5,
         ]
         #expect(zip(oblong, expected).allSatisfy { abs($0 - $1) < 1e-5 })
     }

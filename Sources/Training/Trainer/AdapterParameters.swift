@@ -22,7 +22,8 @@ final class AdapterParameters {
                 name: "\(entry.spec.component.rawValue).\(module.path).down", shape: module.down.shape,
                 value: backend.download(module.down))
             let up = TrainableParameter(
-                name: "\(entry.spec.component.rawValue).\(module.path).up", shape: module.up.shape, value: backend.download(module.up))
+                name: "\(entry.spec.component.rawValue).\(module.path).up", shape: module.up.shape,
+                value: backend.download(module.up))
             pairs.append((down, up))
             byComponent[entry.spec.component, default: []] += [down, up]
         }

@@ -68,7 +68,8 @@ struct DatasetPlan: TrainingDataPlan {
             resizedHeight: plan.resizedHeight, cropLeft: plan.cropLeft, cropTop: plan.cropTop,
             bucketWidth: plan.bucket.width, bucketHeight: plan.bucket.height, flipped: isFlipped,
             conditioningCropLeft: crop.left, conditioningCropTop: crop.top,
-            caption: dataset.part == .validation ? image.caption : captions.caption(image.caption, epoch: epoch, sample: sample),
+            caption: dataset.part == .validation
+                ? image.caption : captions.caption(image.caption, epoch: epoch, sample: sample),
             isRegularization: image.isRegularization)
     }
 }

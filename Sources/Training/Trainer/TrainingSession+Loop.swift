@@ -7,7 +7,9 @@ extension TrainingSession {
     /// Runs from `position` to the end, or until `control` asks to stop (the state is then saved).
     /// Returns whether the run finished.
     func train(control: TrainingControl) throws -> Bool {
-        try latents.fill(data.cacheVariants) { done, total in events(.phase(.cachingLatents(done: done, total: total))) }
+        try latents.fill(data.cacheVariants) { done, total in
+            events(.phase(.cachingLatents(done: done, total: total)))
+        }
         events(.phase(.training))
         parameters.upload(to: tape)
         if position.step == 0 && config.sampleAtFirst { try renderSamples() }
@@ -155,7 +157,8 @@ extension TrainingSession {
         for (index, examples) in batches.enumerated() {
             let batch = try makeBatch(examples)
             for timestep in validationTimesteps {
-                var draw = noise.draw(shape: batch.latents.shape, seed: validationSeed ^ 0x7661_6C69, index: UInt64(index))
+                var draw = noise.draw(
+                    shape: batch.latents.shape, seed: validationSeed ^ 0x7661_6C69, index: UInt64(index))
                 draw.timesteps = [Int](repeating: timestep, count: examples.count)
                 total += try step.loss(batch, noise: draw).value
                 count += 1

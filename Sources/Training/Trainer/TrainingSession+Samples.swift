@@ -15,7 +15,8 @@ extension TrainingSession {
                 height: prompt.height, steps: prompt.steps, guidanceScale: Float(prompt.scale),
                 sampler: prompt.sampler, seed: prompt.seed ?? seed &+ UInt64(prompt.index),
                 clipSkip: model.architecture == .sdxl ? 1 : (config.clipSkip ?? 1))
-            events(.sample(try renderer.render(request, prompt: prompt.index, step: position.step, epoch: position.epoch)))
+            events(
+                .sample(try renderer.render(request, prompt: prompt.index, step: position.step, epoch: position.epoch)))
         }
     }
 }

@@ -55,7 +55,9 @@ final class TrainingSession {
         tape = GradientTape(backend)
         tape.gradientCheckpointing = config.gradientCheckpointing
         tape.setRandom(seed: seed, offset: 0)
-        guard let modelPath = config.pretrainedModelNameOrPath else { throw TrainerError.missing("pretrained_model_name_or_path") }
+        guard let modelPath = config.pretrainedModelNameOrPath else {
+            throw TrainerError.missing("pretrained_model_name_or_path")
+        }
         model = try StableDiffusionModel.load(from: URL(fileURLWithPath: modelPath), backend: tape)
         pipeline = try TextToImagePipeline(model: model)
         layers = model.adaptableLayers
