@@ -1,7 +1,8 @@
 import Foundation
 
 /// What a training run reports while it runs: the one interface the command line and the server consume.
-public enum TrainingEvent: Sendable {
+/// Events are `Codable`, so a server can store them and stream them as JSON.
+public enum TrainingEvent: Codable, Sendable {
     case phase(TrainingPhase)
     case progress(TrainingProgress)
     /// The validation loss at fixed timesteps and noise, after `step`.
@@ -11,7 +12,7 @@ public enum TrainingEvent: Sendable {
     case log(TrainingLogLevel, String)
 }
 
-public enum TrainingPhase: Sendable, Equatable {
+public enum TrainingPhase: Codable, Sendable, Equatable {
     case loadingModel
     /// Encoding images into latents (`cache_latents`): `done` of `total`.
     case cachingLatents(done: Int, total: Int)
@@ -21,12 +22,12 @@ public enum TrainingPhase: Sendable, Equatable {
     case finished
 }
 
-public enum TrainingLogLevel: String, Sendable {
+public enum TrainingLogLevel: String, Codable, Sendable {
     case info, notice, warning
 }
 
 /// One optimizer step's numbers.
-public struct TrainingProgress: Sendable, Equatable {
+public struct TrainingProgress: Codable, Sendable, Equatable {
     /// Optimizer steps done, 1-based, of `totalSteps`.
     public var step: Int
     public var totalSteps: Int
@@ -40,13 +41,14 @@ public struct TrainingProgress: Sendable, Equatable {
     public var learningRates: [String: Float]
     /// The gradient norm before clipping, when `max_grad_norm` is set.
     public var gradientNorm: Float?
-    /// Optimizer steps per second over the recent steps, and the estimated seconds left.
+    /// Optimizer steps per second over the recent steps (0 until two steps are done), and the estimated seconds
+    /// left (`nil` until then).
     public var stepsPerSecond: Double
-    public var secondsRemaining: Double
+    public var secondsRemaining: Double?
 }
 
 /// A sample image rendered with the LoRA as it is at `step`.
-public struct TrainingSample: Sendable {
+public struct TrainingSample: Codable, Sendable {
     public var step: Int
     public var epoch: Int
     /// The prompt's position in `sample_prompts` and its text.
@@ -58,7 +60,7 @@ public struct TrainingSample: Sendable {
 }
 
 /// A LoRA file written during or at the end of the run.
-public struct TrainingCheckpoint: Sendable {
+public struct TrainingCheckpoint: Codable, Sendable {
     public var step: Int
     public var epoch: Int
     public var url: URL

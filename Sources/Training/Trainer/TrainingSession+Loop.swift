@@ -108,7 +108,7 @@ extension TrainingSession {
                     learningRates: Dictionary(
                         uniqueKeysWithValues: zip(groups.map(\.name), rates.map(Float.init))),
                     gradientNorm: gradientNorm, stepsPerSecond: stepsPerSecond,
-                    secondsRemaining: stepsPerSecond > 0 ? remaining / stepsPerSecond : .infinity)))
+                    secondsRemaining: stepsPerSecond > 0 ? remaining / stepsPerSecond : nil)))
     }
 
     /// Samples, checkpoints and validation that fall on the step just taken, and requests from outside.
