@@ -42,7 +42,12 @@ struct TrainCommand: AsyncParsableCommand {
         let interrupts = Self.stopOnInterrupt(control, console: console)
         defer { interrupts.cancel() }
         let trainer = Trainer(config: loaded.config, backend: backend, control: control) { console.handle($0) }
-        try trainer.run()
+        do {
+            try trainer.run()
+        } catch let error as DatasetError {
+            // A dataset that does not fit the expected layout is a problem of the job's options, as a bad key is.
+            throw UsageError(error.description)
+        }
     }
 
     /// The first Ctrl-C asks the trainer to stop after the current step and save its state; a second one exits at

@@ -56,6 +56,14 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: scratch.appendingPathComponent("out").path))
     }
 
+    @Test func conceptFolderAsTrainDataDirExplainsTheLayout() throws {
+        let config = try writeConfig()
+        let concept = LoradProcess.fixtures.appendingPathComponent("datasets/stripes/train/10_zkz stripes").path
+        let outcome = try LoradProcess.run(["train", "--config", config, "--set", "train_data_dir=\(concept)"])
+        #expect(outcome.status == 2)
+        #expect(outcome.stderr.contains("is itself a concept folder") && outcome.stderr.contains("Expected layout"))
+    }
+
     @Test func badOverrideNamesTheKey() throws {
         let config = try writeConfig()
         let outcome = try LoradProcess.run(["train", "--config", config, "--set", "network_dim=0"])
