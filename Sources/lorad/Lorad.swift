@@ -6,7 +6,7 @@ struct Lorad: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lorad",
         abstract: "LoRA training server for Stable Diffusion.",
-        subcommands: [TrainCommand.self, SampleCommand.self, DatasetCommand.self]
+        subcommands: [ServeCommand.self, TrainCommand.self, SampleCommand.self, DatasetCommand.self]
     )
 
     /// ArgumentParser's `main`, except that usage errors (its own, status 64, and `UsageError`s thrown by a

@@ -1,0 +1,41 @@
+import Hummingbird
+import Logging
+import NIOCore
+
+/// Builds the lorad HTTP application; `lorad serve` runs it and the tests drive it in process.
+///
+/// Middleware, outermost first: request logging, request metrics, problem+json rendering (so every error below is
+/// rendered once), bearer-token auth on `/v1/*` when `configuration.token` is set, and static files from
+/// `configuration.staticDirectory`, which answer only where no route does.
+/// - Parameters:
+///   - configuration: Where to listen, the token and the static folder (validate it first).
+///   - logger: The application's logger; each request's logger derives from it.
+///   - onServerRunning: Called once the server listens, with the bound channel (its `localAddress` gives the port
+///     when the configuration asked for port 0).
+public func buildApplication(
+    configuration: ServerConfiguration,
+    logger: Logger = Logger(label: "lorad.server"),
+    onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
+) -> some ApplicationProtocol {
+    let router = Router(context: BasicRequestContext.self)
+    router.add(middleware: RequestLoggingMiddleware())
+    router.add(middleware: MetricsMiddleware())
+    router.add(middleware: ProblemMiddleware())
+    if let token = configuration.token {
+        router.add(middleware: BearerTokenMiddleware(token: token))
+    }
+    router.add(
+        middleware: FileMiddleware(
+            configuration.staticDirectory.path, searchForIndexHtml: true,
+            logger: logger))
+
+    HealthController().addRoutes(to: router)
+    MetricsController(registry: PrometheusMetrics.registry).addRoutes(to: router)
+
+    return Application(
+        router: router,
+        configuration: ApplicationConfiguration(
+            address: .hostname(configuration.host, port: configuration.port), serverName: "lorad"),
+        onServerRunning: onServerRunning,
+        logger: logger)
+}

@@ -1,0 +1,72 @@
+import Foundation
+
+/// What `lorad serve` needs to start: where to listen, where its data lives, and who may call the API.
+public struct ServerConfiguration: Sendable, Equatable {
+    /// The address to bind (a host name or an IP literal).
+    public var host: String
+    /// The TCP port; 0 asks the system for a free one.
+    public var port: Int
+    /// The server's data directory (database, blobs, caches).
+    public var dataDirectory: URL
+    /// Folders searched for base models.
+    public var modelsDirectories: [URL]
+    /// Folders under which datasets may be registered.
+    public var datasetRoots: [URL]
+    /// How many training workers run at once.
+    public var workers: Int
+    /// The bearer token that `/v1/*` requires; nil leaves the API open.
+    public var token: String?
+    /// The folder served at `/` (the web UI).
+    public var staticDirectory: URL
+
+    /// Default values: 127.0.0.1:7878, `./data`, one worker, no token, `./static`.
+    public init(
+        host: String = "127.0.0.1",
+        port: Int = 7878,
+        dataDirectory: URL = URL(fileURLWithPath: "data"),
+        modelsDirectories: [URL] = [],
+        datasetRoots: [URL] = [],
+        workers: Int = 1,
+        token: String? = nil,
+        staticDirectory: URL = URL(fileURLWithPath: "static")
+    ) {
+        self.host = host
+        self.port = port
+        self.dataDirectory = dataDirectory
+        self.modelsDirectories = modelsDirectories
+        self.datasetRoots = datasetRoots
+        self.workers = workers
+        self.token = token
+        self.staticDirectory = staticDirectory
+    }
+
+    /// Checks the values that need no file system: the host, the port range, the worker count and the token.
+    public func validate() throws(ServerConfigurationError) {
+        if host.isEmpty || host.contains(where: \.isWhitespace) {
+            throw .invalid(field: "host", reason: "'\(host)' is not a host name or address")
+        }
+        guard (0...65535).contains(port) else {
+            throw .invalid(field: "port", reason: "\(port) is outside 0...65535")
+        }
+        guard workers >= 1 else {
+            throw .invalid(field: "workers", reason: "\(workers) is not a positive number of workers")
+        }
+        if let token {
+            // A token with spaces or control characters cannot travel in an `Authorization: Bearer` header.
+            guard !token.isEmpty, token.unicodeScalars.allSatisfy({ (0x21...0x7E).contains($0.value) }) else {
+                throw .invalid(field: "token", reason: "a token must be non-empty printable ASCII without spaces")
+            }
+        }
+    }
+}
+
+/// A `ServerConfiguration` value that cannot be used, naming the field and the reason.
+public enum ServerConfigurationError: Error, CustomStringConvertible, Equatable {
+    case invalid(field: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .invalid(let field, let reason): "\(field): \(reason)"
+        }
+    }
+}

@@ -1,0 +1,21 @@
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+
+/// Runs the server until SIGTERM or SIGINT, then shuts it down gracefully: it stops accepting connections,
+/// lets requests in flight finish, and returns.
+///
+/// The application is one service of a `ServiceGroup`, which shuts its services down in reverse order: services
+/// added later (the store, then the workers) go before it in the list, so that the server stops first.
+public func runServer(
+    configuration: ServerConfiguration,
+    logger: Logger = Logger(label: "lorad.server"),
+    onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
+) async throws {
+    let application = buildApplication(configuration: configuration, logger: logger, onServerRunning: onServerRunning)
+    let group = ServiceGroup(
+        configuration: ServiceGroupConfiguration(
+            services: [application], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+    try await group.run()
+}

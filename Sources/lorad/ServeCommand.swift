@@ -1,0 +1,82 @@
+import ArgumentParser
+import Foundation
+import Logging
+import NIOCore
+import Server
+
+/// `lorad serve`: runs the HTTP server until SIGTERM or SIGINT, then exits with status 0.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the lorad HTTP server.",
+        discussion: """
+            Serves GET /healthz, GET /metrics (Prometheus) and the web UI from --static-dir. With a token \
+            (--token or LORAD_TOKEN), every /v1/ request needs `Authorization: Bearer TOKEN`. Once listening it \
+            prints `listening on http://HOST:PORT` on stdout.
+            """)
+
+    @Option(help: "Address to listen on.")
+    var host = "127.0.0.1"
+
+    @Option(parsing: .unconditional, help: "Port to listen on (0: any free port).")
+    var port = 7878
+
+    @Option(help: "Data directory (database, blobs, caches); created if missing.")
+    var dataDir = "./data"
+
+    @Option(help: "A folder of base models (repeatable).")
+    var modelsDir: [String] = []
+
+    @Option(help: "A folder under which datasets may be registered (repeatable).")
+    var datasetRoot: [String] = []
+
+    @Option(parsing: .unconditional, help: "Training workers running at once.")
+    var workers = 1
+
+    @Option(help: "Bearer token required on /v1/ (default: the LORAD_TOKEN environment variable).")
+    var token: String?
+
+    @Option(help: "Folder of static files served at /.")
+    var staticDir = "./static"
+
+    func run() async throws {
+        let configuration = try serverConfiguration(environment: ProcessInfo.processInfo.environment)
+        let logger = Logger(label: "lorad.server")
+        try await runServer(configuration: configuration, logger: logger) { channel in
+            let port = channel.localAddress?.port ?? configuration.port
+            let host = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
+            // Unbuffered, so that a supervisor or test reading a pipe sees it at once.
+            FileHandle.standardOutput.write(Data("listening on http://\(host):\(port)\n".utf8))
+        }
+    }
+
+    /// The validated configuration; every bad value is a `UsageError` naming its option.
+    func serverConfiguration(environment: [String: String]) throws -> ServerConfiguration {
+        let configuration = ServerConfiguration(
+            host: host, port: port, dataDirectory: URL(fileURLWithPath: dataDir),
+            modelsDirectories: try modelsDir.map { try existingDirectory($0, option: "--models-dir") },
+            datasetRoots: try datasetRoot.map { try existingDirectory($0, option: "--dataset-root") },
+            workers: workers, token: token ?? environment["LORAD_TOKEN"],
+            staticDirectory: URL(fileURLWithPath: staticDir))
+        do {
+            try configuration.validate()
+        } catch .invalid(let field, let reason) {
+            let option = field == "token" && token == nil ? "LORAD_TOKEN" : "--\(field)"
+            throw UsageError("\(option): \(reason)")
+        }
+        do {
+            try FileManager.default.createDirectory(at: configuration.dataDirectory, withIntermediateDirectories: true)
+        } catch {
+            throw UsageError("--data-dir \(dataDir): cannot create the directory: \(error.localizedDescription)")
+        }
+        return configuration
+    }
+
+    private func existingDirectory(_ path: String, option: String) throws -> URL {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw UsageError("\(option) \(path): no such directory")
+        }
+        return URL(fileURLWithPath: path)
+    }
+}

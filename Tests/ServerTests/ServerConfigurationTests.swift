@@ -1,0 +1,35 @@
+import Foundation
+import Testing
+
+@testable import Server
+
+@Suite struct ServerConfigurationTests {
+    @Test func defaults() throws {
+        let configuration = ServerConfiguration()
+        #expect(configuration.host == "127.0.0.1")
+        #expect(configuration.port == 7878)
+        #expect(configuration.dataDirectory.lastPathComponent == "data")
+        #expect(configuration.workers == 1)
+        #expect(configuration.token == nil)
+        try configuration.validate()
+    }
+
+    @Test(arguments: [
+        (ServerConfiguration(port: 65536), "port"),
+        (ServerConfiguration(port: -1), "port"),
+        (ServerConfiguration(host: ""), "host"),
+        (ServerConfiguration(host: "local host"), "host"),
+        (ServerConfiguration(workers: 0), "workers"),
+        (ServerConfiguration(token: ""), "token"),
+        (ServerConfiguration(token: "has space"), "token"),
+        (ServerConfiguration(token: "tab\t"), "token"),
+    ])
+    func rejectsBadValues(configuration: ServerConfiguration, field: String) {
+        #expect {
+            try configuration.validate()
+        } throws: { error in
+            guard case .invalid(let rejected, _) = error as? ServerConfigurationError else { return false }
+            return rejected == field
+        }
+    }
+}
