@@ -11,6 +11,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // System libraries (Debian: libopenblas-dev, zlib1g-dev, libjpeg62-turbo-dev, libpng-dev, libwebp-dev).
@@ -48,6 +49,14 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // The server's records: SQLite through GRDB (system SQLite, Debian: libsqlite3-dev), migrations, blob store.
+        .target(
+            name: "Store",
+            dependencies: [
+                .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            resources: [.copy("Migrations")]
+        ),
         .executableTarget(
             name: "lorad",
             dependencies: [
@@ -66,6 +75,14 @@ let package = Package(
         .testTarget(
             name: "TrainingTests",
             dependencies: ["Training", "LoRA", "Diffusion", "Imaging", "Tensors", "SafeTensors", "TestSupport"]),
+        .testTarget(
+            name: "StoreTests",
+            dependencies: [
+                "Store",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         .testTarget(name: "LoradCLITests", dependencies: ["lorad", "SafeTensors"]),
     ]
 )
