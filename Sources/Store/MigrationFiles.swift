@@ -63,7 +63,14 @@ public struct MigrationFiles: Sendable {
         var migrator = DatabaseMigrator()
         for file in files {
             let sql = file.sql
-            migrator.registerMigration(file.name) { db in try db.execute(sql: sql) }
+            let name = file.name
+            migrator.registerMigration(name) { db in
+                do {
+                    try db.execute(sql: sql)
+                } catch let error as DatabaseError {
+                    throw StoreError.migrationFailed(file: name, reason: error.message ?? "\(error)")
+                }
+            }
         }
         return migrator
     }

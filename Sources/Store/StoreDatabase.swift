@@ -18,8 +18,12 @@ public final class StoreDatabase: Sendable {
             throw StoreError.io(path: dataDirectory.path, reason: "cannot create the data directory")
         }
         let path = dataDirectory.appendingPathComponent("lorad.sqlite").path
-        let pool = try DatabasePool(path: path, configuration: Self.configuration())
-        try self.init(writer: pool, migrations: migrations ?? MigrationFiles.bundled())
+        let migrations = try migrations ?? MigrationFiles.bundled()
+        do {
+            try self.init(writer: DatabasePool(path: path, configuration: Self.configuration()), migrations: migrations)
+        } catch let error as DatabaseError {
+            throw StoreError.databaseUnusable(path: path, reason: error.message ?? "\(error)")
+        }
     }
 
     /// A private in-memory database with the same schema and settings, for tests. It has a single connection, so it

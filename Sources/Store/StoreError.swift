@@ -8,6 +8,10 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
     case duplicateMigrationNumber(Int, files: [String])
     /// The migrations folder holds no migration, or could not be read.
     case migrationsUnreadable(folder: String, reason: String)
+    /// A migration's SQL failed; the database is left at the migration before it.
+    case migrationFailed(file: String, reason: String)
+    /// The database file could not be opened or migrated (not a database, unreadable, locked).
+    case databaseUnusable(path: String, reason: String)
     /// A blob digest is not 64 lowercase hexadecimal digits.
     case invalidDigest(String)
     /// No blob with this digest is in the store.
@@ -29,6 +33,10 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
             return "migrations \(files.joined(separator: ", ")) share the number \(number)"
         case .migrationsUnreadable(let folder, let reason):
             return "migrations folder \(folder): \(reason)"
+        case .migrationFailed(let file, let reason):
+            return "migration \(file) failed: \(reason)"
+        case .databaseUnusable(let path, let reason):
+            return "database \(path): \(reason)"
         case .invalidDigest(let digest):
             return "blob digest \"\(digest)\": expected 64 lowercase hexadecimal digits (sha256)"
         case .blobNotFound(let sha256):

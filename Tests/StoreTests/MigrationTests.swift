@@ -66,6 +66,41 @@ import Testing
         #expect(try reopened.writer.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM b") } == 1)
     }
 
+    @Test func aFailingMigrationIsNamedAndLeavesTheEarlierOnesApplied() throws {
+        let directory = try TemporaryDirectory()
+        let folder = directory.url.appendingPathComponent("migrations")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try "CREATE TABLE a (x INTEGER);"
+            .write(to: folder.appendingPathComponent("0001_a.sql"), atomically: true, encoding: .utf8)
+        try "CREATE TABLE b (x INTEGER); INSERT INTO missing VALUES (1);"
+            .write(to: folder.appendingPathComponent("0002_bad.sql"), atomically: true, encoding: .utf8)
+        let data = directory.url.appendingPathComponent("data")
+        #expect(throws: StoreError.migrationFailed(file: "0002_bad.sql", reason: "no such table: missing")) {
+            try StoreDatabase(dataDirectory: data, migrations: MigrationFiles(folder: folder))
+        }
+        try FileManager.default.removeItem(at: folder.appendingPathComponent("0002_bad.sql"))
+        let reopened = try StoreDatabase(dataDirectory: data, migrations: MigrationFiles(folder: folder))
+        #expect(try reopened.appliedMigrations() == ["0001_a.sql"])
+        // 0002 ran in one transaction: its first statement was rolled back with the failing one.
+        let tables = try reopened.writer.read { db in
+            try String.fetchAll(db, sql: "SELECT name FROM sqlite_schema WHERE type = 'table' AND name IN ('a', 'b')")
+        }
+        #expect(tables == ["a"])
+    }
+
+    @Test func aFileThatIsNotADatabaseIsNamed() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.url.appendingPathComponent("lorad.sqlite").path
+        try Data(repeating: 0x5A, count: 4096).write(to: URL(fileURLWithPath: path))
+        #expect(throws: StoreError.self) { try StoreDatabase(dataDirectory: directory.url) }
+        do {
+            _ = try StoreDatabase(dataDirectory: directory.url)
+        } catch let StoreError.databaseUnusable(errorPath, reason) {
+            #expect(errorPath == path)
+            #expect(reason.contains("not a database"))
+        }
+    }
+
     @Test(arguments: ["1_a.sql", "0001-a.sql", "0001_.sql", "0001_A.sql", "abcd_a.sql"])
     func aBadlyNamedMigrationIsRefused(name: String) throws {
         let directory = try TemporaryDirectory()
