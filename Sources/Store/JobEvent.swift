@@ -38,12 +38,13 @@ public struct JobEvent: Codable, Sendable, Equatable, FetchableRecord, Persistab
         return event
     }
 
-    /// The events of job `jobID` numbered after `seq` (0 for all), in order, at most `limit` of them.
+    /// The events of job `jobID` numbered after `seq` (0 for all), in order, at most `limit` of them (none when
+    /// `limit` is 0 or less).
     public static func after(_ seq: Int64, jobID: String, limit: Int = 1000, _ db: Database) throws -> [JobEvent] {
         try JobEvent
             .filter(Column("job_id") == jobID && Column("seq") > seq)
             .order(Column("seq"))
-            .limit(limit)
+            .limit(max(limit, 0))  // SQLite reads a negative LIMIT as no limit
             .fetchAll(db)
     }
 }

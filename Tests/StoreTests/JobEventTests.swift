@@ -42,6 +42,7 @@ import Testing
         #expect(
             try database.writer.read { db in try JobEvent.after(0, jobID: first, limit: 2, db) }.map(\.seq) == [1, 2])
         #expect(try database.writer.read { db in try JobEvent.after(5, jobID: first, db) }.isEmpty)
+        #expect(try database.writer.read { db in try JobEvent.after(0, jobID: first, limit: -1, db) }.isEmpty)
     }
 
     @Test func anEventForAnUnknownJobIsRefused() throws {
