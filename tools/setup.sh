@@ -9,6 +9,7 @@ packages=(
   libjpeg62-turbo-dev  # JPEG decoding for training images (libjpeg-turbo's libjpeg API)
   libpng-dev        # PNG decoding for training images (all bit depths, palettes, interlacing)
   libwebp-dev       # WebP decoding for training images (lossy, lossless, alpha)
+  libsqlite3-dev    # SQLite for the server's records, linked by GRDB
   pkg-config        # how SwiftPM finds the libraries above
 )
 
