@@ -96,7 +96,7 @@ struct TrainingStepGoldenTests {
         let noiseValues = base.download(noise)
         let result = try step.train(
             TrainingBatch(latents: latents, captions: captions, lossWeights: [1, 1], sizeConditions: sizes),
-            noise: TrainingNoise.Draw(timesteps: timesteps, noise: noiseValues, inputNoise: noiseValues),
+            noise: TrainingNoise.Draw(timesteps: timesteps, noise: noiseValues),
             gradientScale: 1)
 
         let expectedLoss = try reference.golden.values("output.loss")[0]

@@ -31,8 +31,12 @@ public struct TrainingNoise {
         public var timesteps: [Int]
         /// The target's noise ε.
         public var noise: [Float]
-        /// The noise that goes into the noisy latents (ε, or ε + γ·N with input perturbation).
-        public var inputNoise: [Float]
+        /// With input perturbation, the noise that goes into the noisy latents instead of ε (ε + γ·N).
+        public var perturbedNoise: [Float]?
+
+        public init(timesteps: [Int], noise: [Float], perturbedNoise: [Float]? = nil) {
+            (self.timesteps, self.noise, self.perturbedNoise) = (timesteps, noise, perturbedNoise)
+        }
     }
 
     /// The draws of micro-batch `index` (a running count over the whole run) for latents of `shape` `[B, h, w, C]`.
@@ -61,12 +65,12 @@ public struct TrainingNoise {
                 to: noise, shape: shape, iterations: settings.multiresIterations,
                 discount: settings.multiresDiscount, stream: &stream)
         }
-        var inputNoise = noise
+        var perturbed: [Float]?
         if settings.inputPerturbation != 0 {
             let perturbation = stream.normals(noise.count)
-            for i in inputNoise.indices { inputNoise[i] += settings.inputPerturbation * perturbation[i] }
+            perturbed = zip(noise, perturbation).map { $0 + settings.inputPerturbation * $1 }
         }
-        return Draw(timesteps: timesteps, noise: noise, inputNoise: inputNoise)
+        return Draw(timesteps: timesteps, noise: noise, perturbedNoise: perturbed)
     }
 }
 

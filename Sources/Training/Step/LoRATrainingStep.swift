@@ -48,7 +48,7 @@ public struct LoRATrainingStep {
         let timesteps = noise.timesteps
         precondition(timesteps.count == shape[0], "\(timesteps.count) timesteps for a batch of \(shape[0])")
         let epsilon = backend.upload(noise.noise, shape: shape)
-        let inputNoise = noise.inputNoise == noise.noise ? epsilon : backend.upload(noise.inputNoise, shape: shape)
+        let inputNoise = noise.perturbedNoise.map { backend.upload($0, shape: shape) } ?? epsilon
         let noisy = objective.noisyLatents(batch.latents, noise: inputNoise, timesteps: timesteps, on: backend)
         let target = objective.target(latents: batch.latents, noise: epsilon, timesteps: timesteps, on: backend)
 
