@@ -3,7 +3,7 @@ import Foundation
 
 /// The run's dataset as the trainer walks it: kohya's DreamBooth dataset (`TrainingDataset`) with its per-epoch
 /// batch order, captions, flips and crops turned into `TrainingExample`s.
-struct DatasetPlan: TrainingDataPlan {
+struct DatasetPlan {
     let training: TrainingDataset
     let validation: TrainingDataset?
     let captions: CaptionProcessor
@@ -26,9 +26,12 @@ struct DatasetPlan: TrainingDataPlan {
         self.hashes = hashes
     }
 
+    /// Micro-batches per epoch (kohya's `len(train_dataloader)`).
     var batchesPerEpoch: Int { training.batchesPerEpoch }
 
-    func batches(epoch: Int) throws -> [[TrainingExample]] {
+    /// Epoch `epoch`'s micro-batches (0-based epoch), each of one bucket, in training order: a pure function of the
+    /// seed and the epoch, so a resumed run sees the same order.
+    func batches(epoch: Int) -> [[TrainingExample]] {
         // The dataset counts epochs from 1, as kohya's `current_epoch`.
         training.batches(epoch: epoch + 1).map { batch in
             batch.samples.map { example(training, $0, epoch: epoch + 1) }

@@ -16,7 +16,7 @@ extension TrainingSession {
 
         let accumulation = config.gradientAccumulationSteps
         while position.epoch < totalEpochs && position.step < totalSteps {
-            let batches = try data.batches(epoch: position.epoch)
+            let batches = data.batches(epoch: position.epoch)
             var lossesThisStep: [Float] = []
             while position.batch < batches.count && position.step < totalSteps {
                 let examples = batches[position.batch]

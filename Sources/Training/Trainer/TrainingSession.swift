@@ -17,7 +17,7 @@ final class TrainingSession {
     let optimizer: any Optimizer
     let schedule: LearningRateSchedule
     let step: LoRATrainingStep
-    let data: TrainingDataPlan
+    let data: DatasetPlan
     let latents: TrainingLatents
     let noise: TrainingNoise
     let seed: UInt64
@@ -41,7 +41,7 @@ final class TrainingSession {
     var recentStepTimes: [ContinuousClock.Instant] = []
 
     init(
-        config: TrainingConfig, seed: UInt64, backend: any Backend, data: TrainingDataPlan, cacheDirectory: URL?,
+        config: TrainingConfig, seed: UInt64, backend: any Backend, data: DatasetPlan, cacheDirectory: URL?,
         events: @escaping @Sendable (TrainingEvent) -> Void
     ) throws {
         self.config = config
