@@ -54,10 +54,11 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
-        // The HTTP server: health, metrics, static files, auth and problem+json errors (the REST API grows here).
+        // The HTTP server: the /v1 REST API, server-sent events, the worker pool, health, metrics and static files.
         .target(
             name: "Server",
             dependencies: [
+                "Store", "Training", "Diffusion", "Tensors",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -69,10 +70,15 @@ let package = Package(
         .target(
             name: "Store",
             dependencies: [
+                "SchemaMigrations",
                 .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"),
             ],
-            resources: [.copy("Migrations")]
         ),
+        // The schema as plain `.sql` files, bundled so that an installed `lorad` finds them without a checkout.
+        // SwiftPM has no globs: list each new migration here (a MigrationTests case fails if one is missing).
+        .target(
+            name: "SchemaMigrations", path: "Migrations", exclude: ["README.md"],
+            resources: [.copy("0001_initial.sql")]),
         .executableTarget(
             name: "lorad",
             dependencies: [
@@ -104,7 +110,7 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server",
+                "Server", "Store", "Training", "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]

@@ -8,15 +8,16 @@ import NIOCore
 /// rendered once), bearer-token auth on `/v1/*` when `configuration.token` is set, and static files from
 /// `configuration.staticDirectory`, which answer only where no route does.
 /// - Parameters:
-///   - configuration: Where to listen, the token and the static folder (validate it first).
+///   - services: The configuration (validate it first), database and blob store the routes use.
 ///   - logger: The application's logger; each request's logger derives from it.
 ///   - onServerRunning: Called once the server listens, with the bound channel (its `localAddress` gives the port
 ///     when the configuration asked for port 0).
 public func buildApplication(
-    configuration: ServerConfiguration,
+    services: ServerServices,
     logger: Logger = Logger(label: "lorad.server"),
     onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
+    let configuration = services.configuration
     let router = Router(context: BasicRequestContext.self)
     router.add(middleware: RequestLoggingMiddleware())
     router.add(middleware: MetricsMiddleware())

@@ -13,7 +13,8 @@ public func runServer(
     logger: Logger = Logger(label: "lorad.server"),
     onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
 ) async throws {
-    let application = buildApplication(configuration: configuration, logger: logger, onServerRunning: onServerRunning)
+    let services = try ServerServices.open(configuration: configuration)
+    let application = buildApplication(services: services, logger: logger, onServerRunning: onServerRunning)
     let group = ServiceGroup(
         configuration: ServiceGroupConfiguration(
             services: [application], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

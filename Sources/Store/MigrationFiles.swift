@@ -1,4 +1,5 @@
 import Foundation
+import SchemaMigrations
 import GRDB
 
 /// The schema migrations: plain `.sql` files named `NNNN_name.sql`, applied in number order, each one GRDB migration
@@ -17,10 +18,10 @@ public struct MigrationFiles: Sendable {
     /// The migrations in the order they apply.
     public let files: [File]
 
-    /// The migrations shipped with lorad (`Sources/Store/Migrations/`, bundled as a resource of this target).
+    /// The migrations shipped with lorad (the top-level `Migrations/` folder, bundled by its target).
     public static func bundled() throws -> MigrationFiles {
-        guard let folder = Bundle.module.url(forResource: "Migrations", withExtension: nil) else {
-            throw StoreError.migrationsUnreadable(folder: "Migrations", reason: "not found in the Store resources")
+        guard let folder = SchemaMigrations.folder else {
+            throw StoreError.migrationsUnreadable(folder: "Migrations", reason: "the bundled migrations are missing")
         }
         return try MigrationFiles(folder: folder)
     }

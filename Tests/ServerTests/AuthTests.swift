@@ -10,7 +10,7 @@ import Testing
 
     @Test func v1NeedsTheBearerToken() async throws {
         let token = self.token
-        try await buildApplication(configuration: testConfiguration(token: token)).test(.router) { client in
+        try await testApplication(testConfiguration(token: token)).test(.router) { client in
             let missing = try await client.execute(uri: "/v1/jobs", method: .get)
             #expect(missing.status == .unauthorized)
             #expect(missing.headers[.wwwAuthenticate] == "Bearer")
@@ -32,7 +32,7 @@ import Testing
     }
 
     @Test func healthzStaysOpenWithAToken() async throws {
-        try await buildApplication(configuration: testConfiguration(token: token)).test(.router) { client in
+        try await testApplication(testConfiguration(token: token)).test(.router) { client in
             let health = try await client.execute(uri: "/healthz", method: .get)
             #expect(health.status == .ok)
             let outsideV1 = try await client.execute(uri: "/v1x", method: .get)
@@ -41,7 +41,7 @@ import Testing
     }
 
     @Test func withoutATokenV1IsOpen() async throws {
-        try await buildApplication(configuration: testConfiguration()).test(.router) { client in
+        try await testApplication(testConfiguration()).test(.router) { client in
             let response = try await client.execute(uri: "/v1/jobs", method: .get)
             #expect(response.status == .notFound)
         }

@@ -7,7 +7,7 @@ import Testing
 
 @Suite struct HealthAndMetricsTests {
     @Test func healthzAnswersOK() async throws {
-        try await buildApplication(configuration: testConfiguration()).test(.router) { client in
+        try await testApplication(testConfiguration()).test(.router) { client in
             let response = try await client.execute(uri: "/healthz", method: .get)
             #expect(response.status == .ok)
             #expect(response.headers[.contentType]?.hasPrefix("application/json") == true)
@@ -19,7 +19,7 @@ import Testing
     @Test func metricsCountRequestsInPrometheusFormat() async throws {
         // Two applications in one process share the metrics system: bootstrapping it twice would crash here.
         for _ in 0..<2 {
-            try await buildApplication(configuration: testConfiguration()).test(.router) { client in
+            try await testApplication(testConfiguration()).test(.router) { client in
                 _ = try await client.execute(uri: "/healthz", method: .get)
                 let response = try await client.execute(uri: "/metrics", method: .get)
                 #expect(response.status == .ok)

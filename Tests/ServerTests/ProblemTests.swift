@@ -7,7 +7,7 @@ import Testing
 
 @Suite struct ProblemTests {
     @Test func unknownRouteIsNotFoundProblem() async throws {
-        try await buildApplication(configuration: testConfiguration()).test(.router) { client in
+        try await testApplication(testConfiguration()).test(.router) { client in
             let response = try await client.execute(uri: "/no/such/thing", method: .get)
             #expect(response.status == .notFound)
             let document = try problemDocument(response)

@@ -15,7 +15,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         try Data(contents.utf8).write(to: directory.appendingPathComponent("file.txt"))
         try Data("<h1>lorad</h1>".utf8).write(to: directory.appendingPathComponent("index.html"))
-        let application = buildApplication(configuration: testConfiguration(staticDirectory: directory))
+        let application = try testApplication(try testConfiguration(staticDirectory: directory))
         try await application.test(.router, body)
     }
 

@@ -5,12 +5,17 @@ import Testing
 
 @testable import Server
 
-/// A configuration for in-process tests: a static folder of its own, optionally a token.
-func testConfiguration(token: String? = nil, staticDirectory: URL? = nil) -> ServerConfiguration {
+/// A configuration for in-process tests: a data folder of its own (fresh each call), optionally a token and a static
+/// folder.
+func testConfiguration(token: String? = nil, staticDirectory: URL? = nil) throws -> ServerConfiguration {
     ServerConfiguration(
-        port: 0, dataDirectory: FileManager.default.temporaryDirectory.appendingPathComponent("lorad-server-tests"),
-        token: token,
+        port: 0, dataDirectory: try makeTemporaryDirectory(), token: token,
         staticDirectory: staticDirectory ?? FileManager.default.temporaryDirectory.appendingPathComponent("absent"))
+}
+
+/// The application of `configuration` over a freshly opened data directory.
+func testApplication(_ configuration: ServerConfiguration) throws -> some ApplicationProtocol {
+    buildApplication(services: try ServerServices.open(configuration: configuration))
 }
 
 /// A fresh temporary folder, removed by the caller.

@@ -35,6 +35,17 @@ import Testing
         }
     }
 
+    /// Package.swift lists each migration as a resource (SwiftPM has no globs): one left out would never apply.
+    @Test func everyMigrationInTheSourceFolderIsBundled() throws {
+        let sourceFolder = URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Migrations")
+        let inSource = try FileManager.default.contentsOfDirectory(atPath: sourceFolder.path)
+            .filter { $0.hasSuffix(".sql") }.sorted()
+        #expect(!inSource.isEmpty)
+        #expect(try MigrationFiles.bundled().files.map(\.name) == inSource)
+    }
+
     @Test func theDatabaseIsInWALModeWithForeignKeysOn() throws {
         let directory = try TemporaryDirectory()
         let database = try StoreDatabase(dataDirectory: directory.url)
