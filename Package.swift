@@ -108,7 +108,12 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
-        .testTarget(name: "LoradCLITests", dependencies: ["lorad", "SafeTensors"]),
+        .testTarget(
+            name: "LoradCLITests",
+            dependencies: [
+                "lorad", "SafeTensors", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]),
         .testTarget(
             name: "ServerTests",
             dependencies: [

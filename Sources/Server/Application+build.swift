@@ -31,7 +31,7 @@ public func buildApplication(
             logger: logger))
 
     HealthController().addRoutes(to: router)
-    MetricsController(registry: PrometheusMetrics.registry).addRoutes(to: router)
+    MetricsController(registry: PrometheusMetrics.registry, services: services).addRoutes(to: router)
     ModelsController(services: services).addRoutes(to: router)
     JobsController(services: services).addRoutes(to: router)
     JobOutputsController(services: services).addRoutes(to: router)

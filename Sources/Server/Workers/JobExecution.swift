@@ -14,6 +14,16 @@ struct JobExecution {
         case stopped
         case canceled
         case failed(String)
+
+        /// The metrics label.
+        var label: String {
+            switch self {
+            case .finished: "finished"
+            case .stopped: "stopped"
+            case .canceled: "canceled"
+            case .failed: "failed"
+            }
+        }
     }
 
     let job: Job

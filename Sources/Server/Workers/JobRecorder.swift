@@ -61,6 +61,7 @@ final class JobRecorder: Sendable {
                     arguments: [json, UnixMilliseconds.now(), jobID])
                 try JobEventLog.append(jobID, .progress(payload), db)
             }
+            PrometheusMetrics.trainingSteps.increment()
         case .validation(let step, let loss):
             try append(.validation(step: step, loss: loss))
         case .sample(let sample):

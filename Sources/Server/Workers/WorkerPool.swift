@@ -157,6 +157,7 @@ public final class WorkerPool: Service, Sendable {
             logger.error("job \(job.id): cannot record its end (\(outcome)): \(error)")
         }
         services.changes.publish(.job(id: job.id))
+        PrometheusMetrics.jobRuns(outcome: outcome.label).increment()
         logger.info("\(workerID) ended job \(job.id): \(outcome)")
     }
 
