@@ -20,6 +20,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var staticDirectory: URL
     /// Whether a non-loopback address may be bound without a token (`--insecure`).
     public var allowsInsecureBinding: Bool
+    /// How long an event stream may stay silent before a heartbeat comment (proxies drop idle connections).
+    public var eventHeartbeatInterval: Duration = .seconds(15)
 
     /// Default values: 127.0.0.1:7878, `./data`, one worker, no token, `./static`.
     public init(

@@ -16,8 +16,10 @@ struct TestServer {
     let services: ServerServices
     let datasetID = "5f0c3a9e-0000-4000-8000-00000000da7a"
 
-    init(token: String? = nil) throws {
-        services = try ServerServices.open(configuration: try testConfiguration(token: token))
+    init(token: String? = nil, heartbeat: Duration = .seconds(15)) throws {
+        var configuration = try testConfiguration(token: token)
+        configuration.eventHeartbeatInterval = heartbeat
+        services = try ServerServices.open(configuration: configuration)
         try ModelCatalog.refresh(
             folders: [Fixtures.root.appendingPathComponent("models")], database: services.database,
             logger: Logger(label: "test"))

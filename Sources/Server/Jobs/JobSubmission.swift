@@ -60,7 +60,9 @@ struct JobSubmission: Sendable {
             if model == nil { fail("model", "no model has the id \"\(modelID)\" (GET /v1/models lists them)") }
         }
         let datasetID = takeIdentifier("dataset")
-        if let datasetID, (try? Row.fetchOne(db, sql: "SELECT 1 FROM datasets WHERE id = ?", arguments: [datasetID])) == nil {
+        if let datasetID,
+            (try? Row.fetchOne(db, sql: "SELECT 1 FROM datasets WHERE id = ?", arguments: [datasetID])) == nil
+        {
             fail("dataset", "no dataset has the id \"\(datasetID)\" (GET /v1/datasets lists them)")
         }
         var priority = 0

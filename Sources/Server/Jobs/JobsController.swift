@@ -80,7 +80,8 @@ struct JobsController: Sendable {
             let job = try Self.job(id, db)
             guard job.state != .preparing && job.state != .training else {
                 throw ProblemError(
-                    .conflict, detail: "job \(id) is \(job.state.rawValue): cancel it first (POST /v1/jobs/\(id)/cancel)")
+                    .conflict,
+                    detail: "job \(id) is \(job.state.rawValue): cancel it first (POST /v1/jobs/\(id)/cancel)")
             }
             _ = try Job.deleteOne(db, key: id)
         }

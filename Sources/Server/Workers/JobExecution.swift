@@ -41,7 +41,8 @@ struct JobExecution {
             if try trainer.run() { return .finished }
             return control.isCancelRequested ? .canceled : .stopped
         } catch let error as ConfigError {
-            return .failed("the job's options no longer load: \(error.issues.map(\.description).joined(separator: "; "))")
+            return .failed(
+                "the job's options no longer load: \(error.issues.map(\.description).joined(separator: "; "))")
         } catch {
             return control.isCancelRequested ? .canceled : .failed(String(describing: error))
         }

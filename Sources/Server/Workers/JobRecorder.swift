@@ -90,7 +90,8 @@ final class JobRecorder: Sendable {
             }
         case .stateSaved(let step, let folder):
             let blob = try services.blobs.put(
-                contentsOf: folder.appendingPathComponent(Trainer.resumeStateFileName), mediaType: "application/octet-stream")
+                contentsOf: folder.appendingPathComponent(Trainer.resumeStateFileName),
+                mediaType: "application/octet-stream")
             try write { db in
                 try blob.register(db)
                 try db.execute(

@@ -15,7 +15,8 @@ public struct StoredDatasetFolder: DatasetMaterializing {
         let images = try services.database.writer.read { db in
             try Row.fetchAll(
                 db,
-                sql: "SELECT file_name, blob_sha256, caption FROM dataset_images WHERE dataset_id = ? ORDER BY position",
+                sql:
+                    "SELECT file_name, blob_sha256, caption FROM dataset_images WHERE dataset_id = ? ORDER BY position",
                 arguments: [datasetID])
         }
         guard !images.isEmpty else { throw MaterializeError(description: "dataset \(datasetID) has no images") }

@@ -1,9 +1,9 @@
 import Foundation
 import GRDB
 import Logging
-import Synchronization
 import ServiceLifecycle
 import Store
+import Synchronization
 import Tensors
 import Training
 
