@@ -11,6 +11,7 @@ packages=(
   libwebp-dev       # WebP decoding for training images (lossy, lossless, alpha)
   libsqlite3-dev    # SQLite for the server's records, linked by GRDB
   pkg-config        # how SwiftPM finds the libraries above
+  curl jq           # the README's curl session, which a test runs as written
 )
 
 missing=()

@@ -133,6 +133,12 @@ struct JobsController: Sendable {
             throw ProblemError(
                 .conflict, detail: "job \(id) is \(job.state.rawValue): only a training job can \(kind.rawValue) now")
         }
+        if kind == .sample {
+            let prompts = try JobOptions.decode(job.config)["sample_prompts"]
+            guard let prompts, prompts != .null, prompts != .array([]) else {
+                throw ProblemError(.conflict, detail: "job \(id) has no sample_prompts to render")
+            }
+        }
         switch kind {
         case .sample: control.requestSample()
         case .save: control.requestCheckpoint()
