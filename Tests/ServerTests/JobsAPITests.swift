@@ -22,6 +22,11 @@ import Testing
             let config = try #require(job["config"] as? [String: Any])
             #expect(config["network_dim"] as? Int == 4)
             #expect(config["model"] == nil && config["dataset"] == nil)
+            let effective = try #require(job["effective_config"] as? [String: Any])
+            #expect(effective["network_dim"] as? Int == 4)
+            #expect(effective["train_batch_size"] as? Int == 1)
+            #expect(effective["optimizer_type"] as? String == "AdamW")
+            #expect(effective["train_data_dir"] == nil && effective["output_dir"] == nil)
 
             let events = try await server.services.database.writer.read { db in try JobEvent.after(0, jobID: id, db) }
             #expect(events.map(\.type) == ["state"])

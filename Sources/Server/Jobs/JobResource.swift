@@ -20,9 +20,13 @@ struct JobResource: Codable, Sendable, Equatable {
     var worker: String?
     /// The options the job was submitted with (kohya names); left out of lists.
     var config: [String: ConfigValue]?
+    /// Every option with the value the job runs with, defaults included (the paths the server chooses left out);
+    /// left out of lists.
+    var effectiveConfig: [String: ConfigValue]?
 
     enum CodingKeys: String, CodingKey {
         case id, state, priority, model, dataset, progress, error, worker, config
+        case effectiveConfig = "effective_config"
         case createdAt = "created_at"
         case startedAt = "started_at"
         case finishedAt = "finished_at"
@@ -43,6 +47,14 @@ struct JobResource: Codable, Sendable, Equatable {
         progress = job.progress.flatMap { try? JSONDecoder().decode(JobProgress.self, from: Data($0.utf8)) }
         error = job.error
         worker = job.worker
-        config = includingConfig ? try JobOptions.decode(job.config) : nil
+        guard includingConfig else { return }
+        let options = try JobOptions.decode(job.config)
+        config = options
+        let scratch = URL(fileURLWithPath: "/")
+        let loaded = try? TrainingConfig.decode(
+            options: JobOptions.withServerPaths(
+                options, modelPath: scratch.path, datasetFolder: scratch, outputFolder: scratch),
+            baseDirectory: scratch.path)
+        effectiveConfig = loaded?.config.effectiveOptions.filter { JobSubmission.serverChosenOptions[$0.key] == nil }
     }
 }
