@@ -39,6 +39,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Folder of static files served at /.")
     var staticDir = "./static"
 
+    @Option(help: "Log lines as text, or as one JSON object per line (for log collectors): text or json.")
+    var logFormat: LogFormat = .text
+
+    enum LogFormat: String, ExpressibleByArgument, CaseIterable { case text, json }
+
     @Flag(help: "Allow listening on a non-loopback address without a token (anyone who can reach it can use it).")
     var insecure = false
 
@@ -49,6 +54,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try serverConfiguration(environment: ProcessInfo.processInfo.environment)
+        if logFormat == .json { LoggingSystem.bootstrap(JSONLogHandler.init(label:)) }
         let logger = Logger(label: "lorad.server")
         guard saveStateEvery >= 1 else {
             throw UsageError("--save-state-every: \(saveStateEvery) is not a positive number of seconds")

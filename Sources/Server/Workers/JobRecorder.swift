@@ -30,7 +30,7 @@ final class JobRecorder: Sendable {
         } catch is JobNotRunning {
             return
         } catch {
-            logger.error("job \(jobID): cannot record an event: \(error)")
+            logger.error("cannot record a job event", metadata: ["job": "\(jobID)", "error": "\(error)"])
         }
     }
 

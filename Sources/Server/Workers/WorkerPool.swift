@@ -94,7 +94,7 @@ public final class WorkerPool: Service, Sendable {
                     return job
                 }
             } catch {
-                logger.error("\(workerID): cannot claim a job: \(error)")
+                logger.error("cannot claim a job", metadata: ["worker": "\(workerID)", "error": "\(error)"])
                 job = nil
             }
             if let job {
@@ -110,7 +110,7 @@ public final class WorkerPool: Service, Sendable {
     }
 
     private func run(_ job: Job, as workerID: String, on device: Device) async {
-        logger.info("\(workerID) runs job \(job.id)")
+        logger.info("job started", metadata: ["job": "\(job.id)", "worker": "\(workerID)"])
         let control = TrainingControl()
         services.running.start(job.id, on: workerID, control: control)
         defer { services.running.finish(job.id, on: workerID) }
@@ -154,11 +154,13 @@ public final class WorkerPool: Service, Sendable {
         do {
             try await record(outcome, of: job.id)
         } catch {
-            logger.error("job \(job.id): cannot record its end (\(outcome)): \(error)")
+            logger.error(
+                "cannot record the end of a job",
+                metadata: ["job": "\(job.id)", "outcome": "\(outcome)", "error": "\(error)"])
         }
         services.changes.publish(.job(id: job.id))
         PrometheusMetrics.jobRuns(outcome: outcome.label).increment()
-        logger.info("\(workerID) ended job \(job.id): \(outcome)")
+        logger.info("job ended", metadata: ["job": "\(job.id)", "worker": "\(workerID)", "outcome": "\(outcome)"])
     }
 
     /// Writes how the run ended, unless someone moved the job first (a cancel, which already wrote its state).
