@@ -32,6 +32,7 @@ public func buildApplication(
 
     HealthController().addRoutes(to: router)
     MetricsController(registry: PrometheusMetrics.registry).addRoutes(to: router)
+    DatasetController(services: services).addRoutes(to: router)
 
     return Application(
         router: router,

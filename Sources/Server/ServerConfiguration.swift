@@ -18,6 +18,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var token: String?
     /// The folder served at `/` (the web UI).
     public var staticDirectory: URL
+    /// How much a dataset import may take in.
+    public var datasetLimits: DatasetLimits
 
     /// Default values: 127.0.0.1:7878, `./data`, one worker, no token, `./static`.
     public init(
@@ -28,7 +30,8 @@ public struct ServerConfiguration: Sendable, Equatable {
         datasetRoots: [URL] = [],
         workers: Int = 1,
         token: String? = nil,
-        staticDirectory: URL = URL(fileURLWithPath: "static")
+        staticDirectory: URL = URL(fileURLWithPath: "static"),
+        datasetLimits: DatasetLimits = DatasetLimits()
     ) {
         self.host = host
         self.port = port
@@ -38,9 +41,11 @@ public struct ServerConfiguration: Sendable, Equatable {
         self.workers = workers
         self.token = token
         self.staticDirectory = staticDirectory
+        self.datasetLimits = datasetLimits
     }
 
-    /// Checks the values that need no file system: the host, the port range, the worker count and the token.
+    /// Checks the values that need no file system: the host, the port range, the worker count, the token and the
+    /// dataset limits.
     public func validate() throws(ServerConfigurationError) {
         if host.isEmpty || host.contains(where: \.isWhitespace) {
             throw .invalid(field: "host", reason: "'\(host)' is not a host name or address")
@@ -50,6 +55,16 @@ public struct ServerConfiguration: Sendable, Equatable {
         }
         guard workers >= 1 else {
             throw .invalid(field: "workers", reason: "\(workers) is not a positive number of workers")
+        }
+        guard datasetLimits.maxUploadBytes > 0 else {
+            throw .invalid(field: "max-upload-bytes", reason: "\(datasetLimits.maxUploadBytes) is not a positive size")
+        }
+        guard datasetLimits.maxExpandedBytes > 0 else {
+            throw .invalid(
+                field: "max-expanded-bytes", reason: "\(datasetLimits.maxExpandedBytes) is not a positive size")
+        }
+        guard datasetLimits.maxFiles > 0 else {
+            throw .invalid(field: "max-dataset-files", reason: "\(datasetLimits.maxFiles) is not a positive count")
         }
         if let token {
             // A token with spaces or control characters cannot travel in an `Authorization: Bearer` header.

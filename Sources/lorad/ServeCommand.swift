@@ -39,6 +39,15 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Folder of static files served at /.")
     var staticDir = "./static"
 
+    @Option(parsing: .unconditional, help: "Largest dataset upload request body, in bytes.")
+    var maxUploadBytes: Int64 = DatasetLimits().maxUploadBytes
+
+    @Option(parsing: .unconditional, help: "Most bytes a dataset archive may unpack to.")
+    var maxExpandedBytes: Int64 = DatasetLimits().maxExpandedBytes
+
+    @Option(parsing: .unconditional, help: "Most files (images and captions) in one dataset.")
+    var maxDatasetFiles: Int = DatasetLimits().maxFiles
+
     func run() async throws {
         let configuration = try serverConfiguration(environment: ProcessInfo.processInfo.environment)
         let logger = Logger(label: "lorad.server")
@@ -57,7 +66,9 @@ struct ServeCommand: AsyncParsableCommand {
             modelsDirectories: try modelsDir.map { try existingDirectory($0, option: "--models-dir") },
             datasetRoots: try datasetRoot.map { try existingDirectory($0, option: "--dataset-root") },
             workers: workers, token: token ?? environment["LORAD_TOKEN"],
-            staticDirectory: URL(fileURLWithPath: staticDir))
+            staticDirectory: URL(fileURLWithPath: staticDir),
+            datasetLimits: DatasetLimits(
+                maxUploadBytes: maxUploadBytes, maxExpandedBytes: maxExpandedBytes, maxFiles: maxDatasetFiles))
         do {
             try configuration.validate()
         } catch .invalid(let field, let reason) {
