@@ -10,17 +10,21 @@ public struct Dataset: Codable, Sendable, Equatable, FetchableRecord, Persistabl
     public var name: String
     public var createdAt: Int64
     public var source: DatasetSource
+    /// The dataset check as JSON, kept once computed; nil until then and after an edit that changes it.
+    public var checkJSON: String?
 
     enum CodingKeys: String, CodingKey {
         case id, name, source
         case createdAt = "created_at"
+        case checkJSON = "check_json"
     }
 
-    public init(id: String, name: String, createdAt: Int64, source: DatasetSource) {
+    public init(id: String, name: String, createdAt: Int64, source: DatasetSource, checkJSON: String? = nil) {
         self.id = id
         self.name = name
         self.createdAt = createdAt
         self.source = source
+        self.checkJSON = checkJSON
     }
 
     /// Stores the dataset, its images and the `blobs` rows of their bytes in one transaction. Every image's blob must

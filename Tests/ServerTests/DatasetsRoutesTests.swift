@@ -118,6 +118,11 @@ import Testing
             try String?.fetchAll(db, sql: "SELECT caption FROM dataset_images ORDER BY position")
         }
         #expect(captions == [nil, "a new caption"])
+        // The check computed for the last GET is kept.
+        let kept = try await server.services.database.writer.read { db in
+            try String.fetchOne(db, sql: "SELECT check_json FROM datasets")
+        }
+        #expect(kept?.contains("imagesWithoutCaptions") == true)
     }
 
     @Test func deleteIsRefusedWhileAJobNeedsTheDataset() async throws {

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Hummingbird
+import NIOPosix
 import Store
 import Training
 
@@ -13,7 +14,7 @@ struct DatasetController<Context: RequestContext> {
         let group = router.group("/v1/datasets")
         group.post { request, context in try await create(request, context: context) }
         group.get { _, _ in try list() }
-        group.get(":id") { _, context in try detail(id: try context.parameters.require("id")) }
+        group.get(":id") { _, context in try await detail(id: try context.parameters.require("id")) }
         group.get(":id/images/:position") { _, context in try await imageBytes(context) }
         group.patch(":id/images/:position") { request, context in try await editCaption(request, context: context) }
         group.delete(":id") { _, context in try delete(id: try context.parameters.require("id")) }
@@ -32,149 +33,26 @@ struct DatasetController<Context: RequestContext> {
                 throw DatasetImportError.tooLarge(
                     "the request body is larger than the server's limit of \(limits.maxUploadBytes) bytes")
             }
+            let services = self.services
             let dataset = try await StagingFolder.with(
                 dataDirectory: services.configuration.dataDirectory, purpose: "upload"
             ) { staging in
-                let received = try await receive(request, contentType: contentType, staging: staging)
-                let plan = try DatasetPlan(entries: received.entries, defaultFolder: received.options.defaultFolder)
-                return try DatasetStorage.store(
-                    plan, name: received.options.name, source: received.source, services: services)
+                let received = try await DatasetImportRequest.receive(
+                    request, contentType: contentType, configuration: services.configuration, staging: staging)
+                // Unpacking, probing and hashing block: they run on the thread pool, not the server's executor.
+                return try await NIOThreadPool.singleton.runIfActive {
+                    let entries = try received.stagedEntries(staging: staging, limits: limits)
+                    let plan = try DatasetPlan(entries: entries, defaultFolder: received.options.defaultFolder)
+                    return try DatasetStorage.store(
+                        plan, name: received.options.name, source: received.source, services: services)
+                }
             }
             return try Self.json(
-                try detailResponse(dataset), status: .created, headers: [.location: "/v1/datasets/\(dataset.id)"])
+                try await detailResponse(dataset), status: .created,
+                headers: [.location: "/v1/datasets/\(dataset.id)"])
         } catch let error as DatasetImportError {
             throw error.problem
         }
-    }
-
-    /// What a request brought in, staged and not yet validated as a dataset.
-    private struct Received {
-        var options: DatasetImportOptions
-        var entries: [StagedEntries.Entry]
-        var source: DatasetSource
-    }
-
-    private func receive(_ request: Request, contentType: HeaderParameters, staging: StagingFolder) async throws
-        -> Received
-    {
-        let limits = services.configuration.datasetLimits
-        switch contentType.value {
-        case "multipart/form-data":
-            return try await receiveMultipart(request, contentType: contentType, staging: staging)
-        case "application/json":
-            return try await receiveFolder(request, staging: staging)
-        case let mediaType:
-            guard let kind = DatasetArchiveKind(mediaType: mediaType) else {
-                throw DatasetImportError.unsupportedMediaType(
-                    "Content-Type '\(mediaType)' is not accepted: send multipart/form-data, application/zip, "
-                        + "application/x-tar, application/gzip (a .tar.gz) or application/json")
-            }
-            let query = request.uri.queryParameters
-            let options = try DatasetImportOptions(
-                name: query.get("name"), repeats: query.get("repeats"), classTokens: query.get("class_tokens"),
-                fallbackName: "dataset")
-            let (archive, handle) = try staging.makeFile()
-            do {
-                defer { try? handle.close() }
-                var received: Int64 = 0
-                for try await buffer in request.body {
-                    received += Int64(buffer.readableBytes)
-                    guard received <= limits.maxUploadBytes else {
-                        throw DatasetImportError.tooLarge(
-                            "the request body is larger than the server's limit of \(limits.maxUploadBytes) bytes")
-                    }
-                    try handle.write(contentsOf: buffer.readableBytesView)
-                }
-            }
-            let entries = archiveEntries(staging)
-            try kind.unpack(archive, archiveName: "body", into: entries)
-            return Received(options: options, entries: entries.entries, source: .archive)
-        }
-    }
-
-    private func receiveMultipart(_ request: Request, contentType: HeaderParameters, staging: StagingFolder)
-        async throws -> Received
-    {
-        let upload = try await MultipartUpload.receive(
-            request.body, contentType: contentType, staging: staging, limits: services.configuration.datasetLimits)
-        for field in upload.fields.keys where !["name", "repeats", "class_tokens"].contains(field) {
-            throw DatasetImportError.invalidField(
-                field: field, reason: "unknown field (text fields are name, repeats and class_tokens)")
-        }
-        let archives = upload.files.filter { DatasetArchiveKind(fileName: $0.fileName) != nil }
-        if let archive = archives.first {
-            guard upload.files.count == 1, let kind = DatasetArchiveKind(fileName: archive.fileName) else {
-                throw DatasetImportError.invalidEntry(
-                    path: archive.fileName, reason: "an archive must be the only file of the upload")
-            }
-            let stem = archive.fileName.split(separator: "/").last.map(String.init) ?? archive.fileName
-            let options = try DatasetImportOptions(
-                name: upload.fields["name"], repeats: upload.fields["repeats"],
-                classTokens: upload.fields["class_tokens"], fallbackName: Self.archiveStem(stem))
-            let entries = archiveEntries(staging)
-            try kind.unpack(archive.file, archiveName: archive.fileName, into: entries)
-            return Received(options: options, entries: entries.entries, source: .archive)
-        }
-        let options = try DatasetImportOptions(
-            name: upload.fields["name"], repeats: upload.fields["repeats"], classTokens: upload.fields["class_tokens"],
-            fallbackName: "dataset")
-        var entries: [StagedEntries.Entry] = []
-        for file in upload.files {
-            if let path = try StagedEntries.datasetPath(of: file.fileName) {
-                entries.append(StagedEntries.Entry(path: path, file: file.file))
-            }
-        }
-        return Received(options: options, entries: entries, source: .upload)
-    }
-
-    /// `{"name", "path", "repeats"?, "class_tokens"?}`: a folder under a dataset root.
-    private struct FolderRequest: Decodable {
-        var name: String?
-        var path: String
-        var repeats: Int?
-        var classTokens: String?
-
-        enum CodingKeys: String, CodingKey {
-            case name, path, repeats
-            case classTokens = "class_tokens"
-        }
-    }
-
-    private func receiveFolder(_ request: Request, staging: StagingFolder) async throws -> Received {
-        var request = request
-        let body = try await request.collectBody(upTo: 64 * 1024)
-        let folderRequest: FolderRequest
-        do {
-            folderRequest = try JSONDecoder().decode(FolderRequest.self, from: body)
-        } catch {
-            throw DatasetImportError.invalidField(
-                field: "body", reason: "expected {\"name\": string, \"path\": string} (\(Self.describe(error)))")
-        }
-        let source = try DatasetFolderSource(
-            relativePath: folderRequest.path, roots: services.configuration.datasetRoots)
-        let options = try DatasetImportOptions(
-            name: folderRequest.name, repeats: folderRequest.repeats.map(String.init),
-            classTokens: folderRequest.classTokens, fallbackName: source.folder.lastPathComponent)
-        let entries = StagedEntries(
-            staging: staging, maxFiles: services.configuration.datasetLimits.maxFiles,
-            maxBytes: services.configuration.datasetLimits.maxExpandedBytes, bytesDescription: "the folder")
-        try source.copy(into: entries)
-        return Received(options: options, entries: entries.entries, source: .folder)
-    }
-
-    private func archiveEntries(_ staging: StagingFolder) -> StagedEntries {
-        StagedEntries(
-            staging: staging, maxFiles: services.configuration.datasetLimits.maxFiles,
-            maxBytes: services.configuration.datasetLimits.maxExpandedBytes, bytesDescription: "the unpacked archive")
-    }
-
-    /// `cats.tar.gz` → `cats`.
-    private static func archiveStem(_ fileName: String) -> String {
-        for suffix in [".tar.gz", ".tgz", ".tar", ".zip"] where fileName.lowercased().hasSuffix(suffix) {
-            let stem = String(fileName.dropLast(suffix.count))
-            return stem.isEmpty ? "dataset" : stem
-        }
-        return fileName
     }
 
     // MARK: - Reading
@@ -184,7 +62,8 @@ struct DatasetController<Context: RequestContext> {
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT d.*, (SELECT COUNT(*) FROM dataset_images WHERE dataset_id = d.id) AS image_count
+                    SELECT d.id, d.name, d.created_at, d.source,
+                      (SELECT COUNT(*) FROM dataset_images WHERE dataset_id = d.id) AS image_count
                     FROM datasets AS d ORDER BY d.created_at DESC, d.rowid DESC
                     """)
         }
@@ -194,21 +73,23 @@ struct DatasetController<Context: RequestContext> {
         return try Self.json(DatasetListResponse(datasets: summaries))
     }
 
-    private func detail(id: String) throws -> Response {
-        guard let dataset = try services.database.writer.read({ db in try Dataset.fetchOne(db, key: id) }) else {
-            throw Self.notFound(id)
-        }
-        return try Self.json(try detailResponse(dataset))
+    private func detail(id: String) async throws -> Response {
+        guard let dataset = try await services.database.writer.read({ db in try Dataset.fetchOne(db, key: id) })
+        else { throw Self.notFound(id) }
+        return try Self.json(try await detailResponse(dataset))
     }
 
-    private func detailResponse(_ dataset: Dataset) throws -> DatasetResponse {
-        let (images, count) = try services.database.writer.read { db in
+    private func detailResponse(_ dataset: Dataset) async throws -> DatasetResponse {
+        let (images, count) = try await services.database.writer.read { db in
             (
                 try imageResponses(datasetID: dataset.id, db),
                 try DatasetImage.filter(Column("dataset_id") == dataset.id).fetchCount(db)
             )
         }
-        let check = try DatasetCheckComputation.check(datasetID: dataset.id, services: services)
+        let services = self.services
+        let check = try await NIOThreadPool.singleton.runIfActive {
+            try DatasetCheckComputation.cachedCheck(datasetID: dataset.id, services: services)
+        }
         return DatasetResponse(
             summary: DatasetSummaryResponse(dataset, imageCount: count), images: images, check: check)
     }
@@ -284,7 +165,8 @@ struct DatasetController<Context: RequestContext> {
             throw error.problem
         } catch {
             throw DatasetImportError.invalidField(
-                field: "caption", reason: "expected {\"caption\": string or null} (\(Self.describe(error)))"
+                field: "caption",
+                reason: "expected {\"caption\": string or null} (\(DatasetImportError.describe(error)))"
             ).problem
         }
         if let caption = edit.caption, caption.utf8.count > DatasetPlan.maxCaptionBytes {
@@ -296,6 +178,7 @@ struct DatasetController<Context: RequestContext> {
             var changed = image
             changed.caption = edit.caption
             try changed.update(db)
+            try DatasetCheckComputation.invalidate(datasetID: image.datasetID, db)
             return try imageResponses(datasetID: image.datasetID, position: image.position, db)
         }
         guard let response = updated.first else { throw Self.notFound(image.datasetID) }
@@ -327,15 +210,6 @@ struct DatasetController<Context: RequestContext> {
 
     private static func notFound(_ id: String) -> ProblemError {
         ProblemError(.notFound, detail: "no dataset has the id \(id)")
-    }
-
-    private static func describe(_ error: any Error) -> String {
-        switch error {
-        case DecodingError.keyNotFound(let key, _): "missing \(key.stringValue)"
-        case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context):
-            "wrong type at \(context.codingPath.map(\.stringValue).joined(separator: "."))"
-        default: "not valid JSON"
-        }
     }
 
     /// A JSON response with sorted keys and unescaped slashes.

@@ -31,4 +31,14 @@ enum DatasetImportError: Error, CustomStringConvertible, Equatable {
             ProblemError(.unsupportedMediaType, detail: reason)
         }
     }
+
+    /// A short account of why a JSON body did not decode.
+    static func describe(_ decodingError: any Error) -> String {
+        switch decodingError {
+        case DecodingError.keyNotFound(let key, _): "missing \(key.stringValue)"
+        case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context):
+            "wrong type at \(context.codingPath.map(\.stringValue).joined(separator: "."))"
+        default: "not valid JSON"
+        }
+    }
 }

@@ -3,9 +3,11 @@ import Foundation
 /// A private folder under `<data-dir>/tmp/` holding one request's uploaded and unpacked files until they are
 /// validated and stored; removed when the request ends, whatever the outcome.
 ///
-/// Files get generated names (`0`, `1`, …): no name a client sent ever becomes a path here.
-final class StagingFolder {
+/// Files get generated names (`0`, `1`, …): no name a client sent ever becomes a path here. Sendable so that the
+/// blocking work of an import can run on the thread pool; the file counter is behind a lock.
+final class StagingFolder: @unchecked Sendable {
     let url: URL
+    private let lock = NSLock()
     private var nextFileNumber = 0
 
     /// Creates `<dataDirectory>/tmp/<purpose>-<uuid>/`.
@@ -17,8 +19,11 @@ final class StagingFolder {
 
     /// A new empty file, opened for writing.
     func makeFile() throws -> (url: URL, handle: FileHandle) {
-        let file = url.appendingPathComponent(String(nextFileNumber))
-        nextFileNumber += 1
+        let number = lock.withLock {
+            defer { nextFileNumber += 1 }
+            return nextFileNumber
+        }
+        let file = url.appendingPathComponent(String(number))
         guard FileManager.default.createFile(atPath: file.path, contents: nil),
             let handle = FileHandle(forWritingAtPath: file.path)
         else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: file.path]) }
