@@ -74,6 +74,15 @@ import Testing
             contentType: MultipartBody().contentType)
         #expect(noName == .unprocessableContent)
 
+        // A header line that never ends is refused once it outgrows the parser's allowance, not buffered on.
+        let endless =
+            "--\(MultipartBody.boundary)\r\nContent-Disposition: form-data; name=\""
+            + String(repeating: "x", count: 100_000)
+        let (longHeader, longHeaderProblem) = try await refused(
+            ByteBuffer(string: endless), contentType: MultipartBody().contentType)
+        #expect(longHeader == .unprocessableContent)
+        #expect(longHeaderProblem.detail?.contains("too long") == true)
+
         let (unknownField, fieldProblem) = try await refusedMultipart { body in
             body.field("colour", "blue")
             body.file("a.png", try testPNG())
@@ -93,7 +102,9 @@ import Testing
     }
 
     @Test func badFieldValuesAre422() async throws {
-        for (field, value) in [("repeats", "0"), ("repeats", "ten"), ("class_tokens", "a/b"), ("name", " ")] {
+        for (field, value) in [
+            ("repeats", "0"), ("repeats", "ten"), ("repeats", "1000001"), ("class_tokens", "a/b"), ("name", " "),
+        ] {
             let (status, problem) = try await refusedMultipart { body in
                 body.field(field, value)
                 body.file("a.png", try testPNG())
@@ -144,7 +155,7 @@ import Testing
     @Test func unsafeUploadNamesAre422() async throws {
         for name in [
             "../x.png", "/abs/x.png", "a\u{1}b.png", "10_x//a.png", "10_x/./a.png", "a\\b.png",
-            String(repeating: "n", count: 256) + ".png", "1_a/2_b/c.png",
+            String(repeating: "n", count: 256) + ".png", "1_a/2_b/c.png", "1000001_many/a.png",
         ] {
             let (status, problem) = try await refusedMultipart { body in body.file(name, try testPNG()) }
             #expect(status == .unprocessableContent, "\(name)")

@@ -10,6 +10,8 @@ struct DatasetImportOptions: Equatable {
 
     static let defaultRepeats = 10
     static let maxNameLength = 200
+    /// The most repeats a concept folder may ask for.
+    static let maxRepeats = 1_000_000
 
     /// The folder of images that come without one.
     var defaultFolder: String { "\(repeats)_\(classTokens)" }
@@ -28,8 +30,8 @@ struct DatasetImportOptions: Equatable {
         }
         var repeatCount = Self.defaultRepeats
         if let repeats {
-            guard let parsed = Int(repeats), parsed >= 1, parsed <= 1_000_000 else {
-                throw .invalidField(field: "repeats", reason: "must be a whole number from 1 to 1000000")
+            guard let parsed = Int(repeats), parsed >= 1, parsed <= Self.maxRepeats else {
+                throw .invalidField(field: "repeats", reason: "must be a whole number from 1 to \(Self.maxRepeats)")
             }
             repeatCount = parsed
         }

@@ -88,10 +88,6 @@ struct DatasetImportRequest: Sendable {
     ) async throws -> DatasetImportRequest {
         let upload = try await MultipartUpload.receive(
             request.body, contentType: contentType, staging: staging, limits: limits)
-        for field in upload.fields.keys.sorted() where !["name", "repeats", "class_tokens"].contains(field) {
-            throw DatasetImportError.invalidField(
-                field: field, reason: "unknown field (text fields are name, repeats and class_tokens)")
-        }
         func options(fallbackName: String) throws -> DatasetImportOptions {
             try DatasetImportOptions(
                 name: upload.fields["name"], repeats: upload.fields["repeats"],

@@ -40,10 +40,14 @@ struct DatasetPlan {
             case 1:
                 path = defaultFolder + "/" + components[0]
             case 2:
-                guard ConceptFolder.parseName(components[0]) != nil else {
+                guard let (repeats, _) = ConceptFolder.parseName(components[0]) else {
                     throw .invalidEntry(
                         path: entry.path,
                         reason: "folder '\(components[0])' is not a kohya N_name folder (e.g. 10_sks dog)")
+                }
+                guard repeats <= DatasetImportOptions.maxRepeats else {
+                    throw .invalidEntry(
+                        path: entry.path, reason: "more than \(DatasetImportOptions.maxRepeats) repeats")
                 }
                 path = entry.path
             default:

@@ -19,6 +19,12 @@ struct MultipartUpload {
 
     /// The longest text field accepted, in bytes.
     static let maxFieldBytes = 4096
+    /// The text fields accepted; any other is refused as it starts, so that fields cannot pile up in memory.
+    static let fieldNames: Set<String> = ["name", "repeats", "class_tokens"]
+    /// The most headers one part may have.
+    static let maxHeadersPerPart = 16
+    /// The most bytes the parser may take in without handing anything on (it buffers header lines whole).
+    static let maxBytesWithoutProgress: Int64 = 64 * 1024
 
     /// Reads `body` with the boundary of `contentType`, counting its bytes against `limits.maxUploadBytes` and its
     /// file parts against `limits.maxFiles`.
@@ -35,6 +41,7 @@ struct MultipartUpload {
         parser.onBody = { buffer in collector.body(&buffer) }
         parser.onPartComplete = { collector.completePart() }
         var received: Int64 = 0
+        var progressMark: Int64 = 0
         for try await buffer in body {
             received += Int64(buffer.readableBytes)
             guard received <= limits.maxUploadBytes else {
@@ -47,6 +54,12 @@ struct MultipartUpload {
                 throw DatasetImportError.invalidField(field: "body", reason: "malformed multipart/form-data")
             }
             if let error = collector.failure { throw error }
+            if collector.madeProgress {
+                progressMark = received
+            } else if received - progressMark > MultipartUpload.maxBytesWithoutProgress {
+                throw DatasetImportError.invalidField(
+                    field: "body", reason: "malformed multipart/form-data: a part header or preamble is too long")
+            }
         }
         if let error = collector.failure { throw error }
         guard !collector.isInPart, collector.completedParts > 0 else {
@@ -75,6 +88,7 @@ private final class PartCollector {
     private(set) var completedParts = 0
     private var headers: [String: String] = [:]
     private var part: Part?
+    private var progressed = false
 
     init(staging: StagingFolder, maxFiles: Int) {
         self.staging = staging
@@ -84,13 +98,26 @@ private final class PartCollector {
     /// Whether a part has begun and not yet ended.
     var isInPart: Bool { part != nil || !headers.isEmpty }
 
+    /// Whether the parser handed on a header, body bytes or a part's end since the last call.
+    var madeProgress: Bool {
+        defer { progressed = false }
+        return progressed
+    }
+
     func header(name: String, value: String) {
         guard failure == nil else { return }
+        progressed = true
         headers[name.lowercased()] = value
+        if headers.count > MultipartUpload.maxHeadersPerPart {
+            fail(
+                DatasetImportError.invalidField(
+                    field: "body", reason: "a part has more than \(MultipartUpload.maxHeadersPerPart) headers"))
+        }
     }
 
     func body(_ buffer: inout ByteBuffer) {
         guard failure == nil else { return }
+        progressed = true
         do {
             if part == nil { part = try startPart() }
             switch part {
@@ -113,6 +140,7 @@ private final class PartCollector {
 
     func completePart() {
         guard failure == nil else { return }
+        progressed = true
         do {
             if part == nil { part = try startPart() }
             switch part {
@@ -146,6 +174,10 @@ private final class PartCollector {
                 field: "body", reason: "every part needs Content-Disposition: form-data with a name")
         }
         guard let fileName = disposition.parameters["filename"] else {
+            guard MultipartUpload.fieldNames.contains(name) else {
+                throw DatasetImportError.invalidField(
+                    field: name, reason: "unknown field (text fields are name, repeats and class_tokens)")
+            }
             return .field(name: name, bytes: [])
         }
         if fileName.isEmpty { return .ignored }

@@ -48,6 +48,9 @@ struct ZipFileReader {
     let handle: FileHandle
     let archiveName: String
 
+    /// The largest central directory read into memory: room for far more entries than any file limit allows.
+    static let maxCentralDirectoryBytes: UInt64 = 64 << 20
+
     private func corrupt(_ reason: String) -> DatasetImportError {
         .invalidEntry(path: archiveName, reason: reason)
     }
@@ -80,6 +83,9 @@ struct ZipFileReader {
         guard directoryOffset <= fileSize, directorySize <= fileSize - directoryOffset,
             entryCount <= directorySize / 46
         else { throw corrupt("the central directory lies outside the file") }
+        guard directorySize <= Self.maxCentralDirectoryBytes else {
+            throw corrupt("the central directory is larger than \(Self.maxCentralDirectoryBytes) bytes")
+        }
         let directory = [UInt8](try read(at: directoryOffset, count: Int(directorySize)))
         var entries: [ZipEntry] = []
         var offset = 0
