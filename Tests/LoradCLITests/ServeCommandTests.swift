@@ -66,6 +66,9 @@ import Testing
         (["--token", "two words"], "--token"),
         (["--models-dir", "/nonexistent/lorad-models"], "--models-dir"),
         (["--dataset-root", "/nonexistent/lorad-datasets"], "--dataset-root"),
+        (["--max-upload-bytes", "0"], "--max-upload-bytes"),
+        (["--max-expanded-bytes", "-1"], "--max-expanded-bytes"),
+        (["--max-dataset-files", "0"], "--max-dataset-files"),
     ])
     func badValuesAreUsageErrors(arguments: [String], option: String) throws {
         let outcome = try LoradProcess.run(
