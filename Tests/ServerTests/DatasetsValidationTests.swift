@@ -150,6 +150,13 @@ import Testing
             body.file("a.jpg", try testPNG(seed: 2))
         }
         #expect(shared == .unprocessableContent)
+
+        let (twice, twiceProblem) = try await refusedMultipart { body in
+            body.file("a.png", try testPNG(seed: 1))
+            body.file("10_dataset/a.png", try testPNG(seed: 2))
+        }
+        #expect(twice == .unprocessableContent)
+        #expect(twiceProblem.errors?.first?.message.contains("twice") == true)
     }
 
     @Test func unsafeUploadNamesAre422() async throws {

@@ -10,7 +10,7 @@ import Store
 
 /// Writes a stored dataset out as a kohya folder (`<folder>/10_sks dog/a.png` with `a.txt` beside it), as training
 /// reads it: images as hard links to their blob files (copies where the file system cannot link), captions from the
-/// rows.
+/// rows. The images must be treated as read-only: writing to a link would change the stored blob.
 public struct DatasetMaterializer: Sendable {
     let database: StoreDatabase
     let blobs: BlobStore

@@ -59,7 +59,9 @@ struct DatasetPlan {
             if ConceptFolder.imageExtensions.contains(fileExtension) {
                 if let other = images[key] {
                     throw .invalidEntry(
-                        path: entry.path, reason: "shares its caption name \(key).txt with \(other.path)")
+                        path: entry.path,
+                        reason: other.path == path
+                            ? "appears twice as \(path)" : "shares its caption name \(key).txt with \(other.path)")
                 }
                 images[key] = StagedEntries.Entry(path: path, file: entry.file)
             } else if fileExtension == "txt" {
