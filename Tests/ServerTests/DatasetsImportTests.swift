@@ -45,6 +45,9 @@ import Testing
             #expect(images[0]["url"] as? String == "/v1/datasets/\(id)/images/0")
             let check = try #require(json["check"] as? [String: Any])
             #expect(check["trainDataDir"] as? String == ".")
+            // The scratch folder the check ran in shows nowhere (paths are relative to the dataset).
+            #expect(!bodyString(response).contains(server.dataDirectory.path))
+            #expect((check["warnings"] as? [String])?.contains { $0.hasPrefix("3_sks dog: ") } == true)
             // 2 images × 3 repeats + 1 image × 5 repeats.
             #expect(check["trainImages"] as? Int == 11)
             #expect((check["errors"] as? [Any])?.isEmpty == true)

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Hummingbird
 import HummingbirdTesting
 import Testing
@@ -40,6 +41,23 @@ import Testing
     ) async throws -> (HTTPResponse.Status, ProblemError.Document) {
         try await refused(
             ByteBuffer(bytes: archive), contentType: contentType, server: server, sourceLocation: sourceLocation)
+    }
+
+    @Test func withATokenAnImportNeedsIt() async throws {
+        let configuration = try testConfiguration(token: "t0ken")
+        let services = try ServerServices.open(configuration: configuration)
+        var body = MultipartBody()
+        body.file("a.png", try testPNG())
+        let upload = body
+        try await buildApplication(services: services).test(.router) { client in
+            let response = try await client.execute(
+                uri: "/v1/datasets", method: .post, headers: [.contentType: upload.contentType], body: upload.finished)
+            #expect(response.status == .unauthorized)
+        }
+        let count = try await services.database.writer.read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM datasets")
+        }
+        #expect(count == 0)
     }
 
     @Test func unknownMediaTypeIs415() async throws {
