@@ -37,6 +37,7 @@ public func buildApplication(
     JobOutputsController(services: services).addRoutes(to: router)
     EventStreamController(services: services).addRoutes(to: router)
     SystemController(services: services).addRoutes(to: router)
+    DatasetController(services: services).addRoutes(to: router)
 
     return Application(
         router: router,

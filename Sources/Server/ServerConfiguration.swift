@@ -22,6 +22,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var allowsInsecureBinding: Bool
     /// How long an event stream may stay silent before a heartbeat comment (proxies drop idle connections).
     public var eventHeartbeatInterval: Duration = .seconds(15)
+    /// How much a dataset import may take in.
+    public var datasetLimits: DatasetLimits
 
     /// Default values: 127.0.0.1:7878, `./data`, one worker, no token, `./static`.
     public init(
@@ -33,7 +35,8 @@ public struct ServerConfiguration: Sendable, Equatable {
         workers: Int = 1,
         token: String? = nil,
         staticDirectory: URL = URL(fileURLWithPath: "static"),
-        allowsInsecureBinding: Bool = false
+        allowsInsecureBinding: Bool = false,
+        datasetLimits: DatasetLimits = DatasetLimits()
     ) {
         self.host = host
         self.port = port
@@ -44,6 +47,7 @@ public struct ServerConfiguration: Sendable, Equatable {
         self.token = token
         self.staticDirectory = staticDirectory
         self.allowsInsecureBinding = allowsInsecureBinding
+        self.datasetLimits = datasetLimits
     }
 
     /// Whether `host` reaches only this machine.
@@ -52,7 +56,8 @@ public struct ServerConfiguration: Sendable, Equatable {
         return host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
     }
 
-    /// Checks the values that need no file system: the host, the port range, the worker count and the token.
+    /// Checks the values that need no file system: the host, the port range, the worker count, the token and the
+    /// dataset limits.
     public func validate() throws(ServerConfigurationError) {
         if host.isEmpty || host.contains(where: \.isWhitespace) {
             throw .invalid(field: "host", reason: "'\(host)' is not a host name or address")
@@ -68,6 +73,16 @@ public struct ServerConfiguration: Sendable, Equatable {
                 field: "host",
                 reason: "\(host) is reachable from other machines: set a token (--token or LORAD_TOKEN), "
                     + "or pass --insecure")
+        }
+        guard datasetLimits.maxUploadBytes > 0 else {
+            throw .invalid(field: "max-upload-bytes", reason: "\(datasetLimits.maxUploadBytes) is not a positive size")
+        }
+        guard datasetLimits.maxExpandedBytes > 0 else {
+            throw .invalid(
+                field: "max-expanded-bytes", reason: "\(datasetLimits.maxExpandedBytes) is not a positive size")
+        }
+        guard datasetLimits.maxFiles > 0 else {
+            throw .invalid(field: "max-dataset-files", reason: "\(datasetLimits.maxFiles) is not a positive count")
         }
         if let token {
             // A token with spaces or control characters cannot travel in an `Authorization: Bearer` header.

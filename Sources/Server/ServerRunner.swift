@@ -11,7 +11,6 @@ import ServiceLifecycle
 /// scanned. A `ServiceGroup` shuts its services down in reverse order, hence the order of the list.
 public func runServer(
     configuration: ServerConfiguration,
-    datasets: @Sendable (ServerServices) -> any DatasetMaterializing = { StoredDatasetFolder(services: $0) },
     devices: [WorkerPool.Device],
     timing: WorkerPool.Timing = WorkerPool.Timing(),
     logger: Logger = Logger(label: "lorad.server"),
@@ -22,8 +21,7 @@ public func runServer(
     try StartupRecovery.run(services, logger: logger)
     try ModelCatalog.refresh(folders: configuration.modelsDirectories, database: services.database, logger: logger)
 
-    let workers = WorkerPool(
-        services: services, devices: devices, datasets: datasets(services), timing: timing, logger: logger)
+    let workers = WorkerPool(services: services, devices: devices, timing: timing, logger: logger)
     let application = buildApplication(services: services, logger: logger, onServerRunning: onServerRunning)
     let group = ServiceGroup(
         configuration: ServiceGroupConfiguration(

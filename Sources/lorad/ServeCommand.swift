@@ -51,6 +51,14 @@ struct ServeCommand: AsyncParsableCommand {
         parsing: .unconditional,
         help: "Seconds between a running job's resume-state saves (what a crash can lose at most).")
     var saveStateEvery = 300
+    @Option(parsing: .unconditional, help: "Largest dataset upload request body, in bytes.")
+    var maxUploadBytes: Int64 = DatasetLimits().maxUploadBytes
+
+    @Option(parsing: .unconditional, help: "Most bytes a dataset archive may unpack to.")
+    var maxExpandedBytes: Int64 = DatasetLimits().maxExpandedBytes
+
+    @Option(parsing: .unconditional, help: "Most files (images and captions) in one dataset.")
+    var maxDatasetFiles: Int = DatasetLimits().maxFiles
 
     func run() async throws {
         let configuration = try serverConfiguration(environment: ProcessInfo.processInfo.environment)
@@ -77,7 +85,9 @@ struct ServeCommand: AsyncParsableCommand {
             modelsDirectories: try modelsDir.map { try existingDirectory($0, option: "--models-dir") },
             datasetRoots: try datasetRoot.map { try existingDirectory($0, option: "--dataset-root") },
             workers: workers, token: token ?? environment["LORAD_TOKEN"],
-            staticDirectory: URL(fileURLWithPath: staticDir), allowsInsecureBinding: insecure)
+            staticDirectory: URL(fileURLWithPath: staticDir), allowsInsecureBinding: insecure,
+            datasetLimits: DatasetLimits(
+                maxUploadBytes: maxUploadBytes, maxExpandedBytes: maxExpandedBytes, maxFiles: maxDatasetFiles))
         do {
             try configuration.validate()
         } catch .invalid(let field, let reason) {

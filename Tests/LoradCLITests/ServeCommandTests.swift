@@ -68,6 +68,9 @@ import Testing
         (["--dataset-root", "/nonexistent/lorad-datasets"], "--dataset-root"),
         (["--host", "0.0.0.0"], "--host"),
         (["--save-state-every", "0"], "--save-state-every"),
+        (["--max-upload-bytes", "0"], "--max-upload-bytes"),
+        (["--max-expanded-bytes", "-1"], "--max-expanded-bytes"),
+        (["--max-dataset-files", "0"], "--max-dataset-files"),
     ])
     func badValuesAreUsageErrors(arguments: [String], option: String) throws {
         let outcome = try LoradProcess.run(

@@ -11,6 +11,9 @@ import Testing
         #expect(configuration.dataDirectory.lastPathComponent == "data")
         #expect(configuration.workers == 1)
         #expect(configuration.token == nil)
+        #expect(configuration.datasetLimits.maxUploadBytes == 4 << 30)
+        #expect(configuration.datasetLimits.maxExpandedBytes == 8 << 30)
+        #expect(configuration.datasetLimits.maxFiles == 20_000)
         try configuration.validate()
     }
 
@@ -23,6 +26,9 @@ import Testing
         (ServerConfiguration(token: ""), "token"),
         (ServerConfiguration(token: "has space"), "token"),
         (ServerConfiguration(token: "tab\t"), "token"),
+        (ServerConfiguration(datasetLimits: DatasetLimits(maxUploadBytes: 0)), "max-upload-bytes"),
+        (ServerConfiguration(datasetLimits: DatasetLimits(maxExpandedBytes: -1)), "max-expanded-bytes"),
+        (ServerConfiguration(datasetLimits: DatasetLimits(maxFiles: 0)), "max-dataset-files"),
     ])
     func rejectsBadValues(configuration: ServerConfiguration, field: String) {
         #expect {

@@ -28,7 +28,6 @@ struct JobExecution {
 
     let job: Job
     let services: ServerServices
-    let datasets: any DatasetMaterializing
     let backend: any Backend
     let control: TrainingControl
     let logger: Logger
@@ -60,7 +59,8 @@ struct JobExecution {
         else {
             throw ExecutionError("the base model \(job.modelID) is no longer in the models folder")
         }
-        try datasets.materialize(datasetID: job.datasetID, into: datasetFolder)
+        try DatasetMaterializer(database: services.database, blobs: services.blobs)
+            .materialize(datasetID: job.datasetID, into: datasetFolder)
 
         var resumeFolder: URL?
         if let state = job.resumeStateSHA256 {

@@ -40,18 +40,15 @@ public final class WorkerPool: Service, Sendable {
 
     let services: ServerServices
     let devices: [Device]
-    let datasets: any DatasetMaterializing
     let timing: Timing
     let logger: Logger
     private let shuttingDown = Mutex(false)
 
     public init(
-        services: ServerServices, devices: [Device], datasets: any DatasetMaterializing, timing: Timing = Timing(),
-        logger: Logger
+        services: ServerServices, devices: [Device], timing: Timing = Timing(), logger: Logger
     ) {
         self.services = services
         self.devices = devices
-        self.datasets = datasets
         self.timing = timing
         self.logger = logger
     }
@@ -138,12 +135,11 @@ public final class WorkerPool: Service, Sendable {
             }
         }
         let services = self.services
-        let datasets = self.datasets
         let logger = self.logger
         let outcome = await Self.onOwnThread {
             do {
                 let execution = JobExecution(
-                    job: job, services: services, datasets: datasets, backend: try device.makeBackend(),
+                    job: job, services: services, backend: try device.makeBackend(),
                     control: control, logger: logger)
                 return execution.run()
             } catch {
