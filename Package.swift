@@ -78,7 +78,7 @@ let package = Package(
         // SwiftPM has no globs: list each new migration here (a MigrationTests case fails if one is missing).
         .target(
             name: "SchemaMigrations", path: "Migrations", exclude: ["README.md"],
-            resources: [.copy("0001_initial.sql")]),
+            resources: [.copy("0001_initial.sql"), .copy("0004_webhooks.sql")]),
         .executableTarget(
             name: "lorad",
             dependencies: [
