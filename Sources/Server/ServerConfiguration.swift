@@ -18,8 +18,10 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var token: String?
     /// The folder served at `/` (the web UI).
     public var staticDirectory: URL
+    /// Signs the webhook deliveries of jobs that bring no secret of their own; without it such jobs are refused.
+    public var webhookSecret: String?
 
-    /// Default values: 127.0.0.1:7878, `./data`, one worker, no token, `./static`.
+    /// Default values: 127.0.0.1:7878, `./data`, one worker, no token, `./static`, no webhook secret.
     public init(
         host: String = "127.0.0.1",
         port: Int = 7878,
@@ -28,7 +30,8 @@ public struct ServerConfiguration: Sendable, Equatable {
         datasetRoots: [URL] = [],
         workers: Int = 1,
         token: String? = nil,
-        staticDirectory: URL = URL(fileURLWithPath: "static")
+        staticDirectory: URL = URL(fileURLWithPath: "static"),
+        webhookSecret: String? = nil
     ) {
         self.host = host
         self.port = port
@@ -38,9 +41,11 @@ public struct ServerConfiguration: Sendable, Equatable {
         self.workers = workers
         self.token = token
         self.staticDirectory = staticDirectory
+        self.webhookSecret = webhookSecret
     }
 
-    /// Checks the values that need no file system: the host, the port range, the worker count and the token.
+    /// Checks the values that need no file system: the host, the port range, the worker count, the token and the
+    /// webhook secret.
     public func validate() throws(ServerConfigurationError) {
         if host.isEmpty || host.contains(where: \.isWhitespace) {
             throw .invalid(field: "host", reason: "'\(host)' is not a host name or address")
@@ -56,6 +61,9 @@ public struct ServerConfiguration: Sendable, Equatable {
             guard !token.isEmpty, token.unicodeScalars.allSatisfy({ (0x21...0x7E).contains($0.value) }) else {
                 throw .invalid(field: "token", reason: "a token must be non-empty printable ASCII without spaces")
             }
+        }
+        if let webhookSecret, let problem = JobWebhook.secretProblem(webhookSecret) {
+            throw .invalid(field: "webhook-secret", reason: "a webhook secret \(problem)")
         }
     }
 }

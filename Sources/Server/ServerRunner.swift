@@ -7,7 +7,8 @@ import ServiceLifecycle
 /// lets requests in flight finish, and returns.
 ///
 /// The application is one service of a `ServiceGroup`, which shuts its services down in reverse order: services
-/// added later (the store, then the workers) go before it in the list, so that the server stops first.
+/// added later (the store, then the workers) go before it in the list, so that the server stops first. The webhook
+/// delivery service comes after it: it stops (finishing the attempts in flight) before the server does.
 public func runServer(
     configuration: ServerConfiguration,
     logger: Logger = Logger(label: "lorad.server"),
@@ -15,8 +16,11 @@ public func runServer(
 ) async throws {
     let services = try ServerServices.open(configuration: configuration)
     let application = buildApplication(services: services, logger: logger, onServerRunning: onServerRunning)
+    let webhooks = WebhookDeliveryService(
+        database: services.database, serverSecret: configuration.webhookSecret,
+        logger: Logger(label: "lorad.webhooks"))
     let group = ServiceGroup(
         configuration: ServiceGroupConfiguration(
-            services: [application], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            services: [application, webhooks], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
     try await group.run()
 }

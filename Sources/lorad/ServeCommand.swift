@@ -39,6 +39,13 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Folder of static files served at /.")
     var staticDir = "./static"
 
+    @Option(
+        help: """
+            Secret (16-256 printable ASCII characters) signing the webhooks of jobs without their own \
+            webhook_secret (default: the LORAD_WEBHOOK_SECRET environment variable).
+            """)
+    var webhookSecret: String?
+
     func run() async throws {
         let configuration = try serverConfiguration(environment: ProcessInfo.processInfo.environment)
         let logger = Logger(label: "lorad.server")
@@ -57,11 +64,17 @@ struct ServeCommand: AsyncParsableCommand {
             modelsDirectories: try modelsDir.map { try existingDirectory($0, option: "--models-dir") },
             datasetRoots: try datasetRoot.map { try existingDirectory($0, option: "--dataset-root") },
             workers: workers, token: token ?? environment["LORAD_TOKEN"],
-            staticDirectory: URL(fileURLWithPath: staticDir))
+            staticDirectory: URL(fileURLWithPath: staticDir),
+            webhookSecret: webhookSecret ?? environment["LORAD_WEBHOOK_SECRET"])
         do {
             try configuration.validate()
         } catch .invalid(let field, let reason) {
-            let option = field == "token" && token == nil ? "LORAD_TOKEN" : "--\(field)"
+            let option =
+                switch field {
+                case "token" where token == nil: "LORAD_TOKEN"
+                case "webhook-secret" where webhookSecret == nil: "LORAD_WEBHOOK_SECRET"
+                default: "--\(field)"
+                }
             throw UsageError("\(option): \(reason)")
         }
         do {
