@@ -108,7 +108,9 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
-        .testTarget(name: "LoradCLITests", dependencies: ["lorad", "SafeTensors"]),
+        .testTarget(
+            name: "LoradCLITests",
+            dependencies: ["lorad", "SafeTensors", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .testTarget(
             name: "ServerTests",
             dependencies: [
