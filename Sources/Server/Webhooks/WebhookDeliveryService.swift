@@ -116,7 +116,8 @@ public struct WebhookDeliveryService: Service {
                 let (_, response) = try await session.data(for: request)
                 let status = (response as? HTTPURLResponse)?.statusCode ?? 0
                 if (200..<300).contains(status) {
-                    await record(due) { now, db in try WebhookDelivery.recordDelivered(id: due.delivery.id, at: now, db)
+                    await record(due) { now, db in
+                        try WebhookDelivery.recordDelivered(id: due.delivery.id, at: now, db)
                     }
                     return
                 }
