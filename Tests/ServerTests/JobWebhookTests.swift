@@ -44,6 +44,12 @@ import Testing
             url: "https://example.com", events: ["state", "finished"], secret: Self.secret, serverSecret: nil)
         #expect(unknown.map(\.field) == ["webhook_events"])
         #expect(unknown.first?.message.contains("'finished'") == true)
+        let many = JobWebhook.validate(
+            url: "https://example.com", events: Array(repeating: String(repeating: "x", count: 1000), count: 1000),
+            secret: Self.secret, serverSecret: nil)
+        #expect(many.map(\.field) == ["webhook_events"])
+        #expect((many.first?.message.count ?? .max) < 500)
+        #expect(many.first?.message.contains("and 995 more") == true)
         let empty = JobWebhook.validate(url: "https://example.com", events: [], secret: Self.secret, serverSecret: nil)
         #expect(empty.map(\.field) == ["webhook_events"])
     }

@@ -37,7 +37,10 @@ public enum JobWebhook {
             }
             let unknown = events.filter { !eventTypes.contains($0) }
             if !unknown.isEmpty {
-                let names = unknown.map { "'\($0.prefix(50))'" }.joined(separator: ", ")
+                // A hostile list must not make a huge message: name a few, shortened.
+                let names =
+                    unknown.prefix(5).map { "'\($0.prefix(50))'" }.joined(separator: ", ")
+                    + (unknown.count > 5 ? " and \(unknown.count - 5) more" : "")
                 let known = eventTypes.sorted().joined(separator: ", ")
                 errors.append(.init(field: "webhook_events", message: "unknown event type \(names) (known: \(known))"))
             }
