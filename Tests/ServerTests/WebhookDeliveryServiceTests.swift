@@ -132,6 +132,27 @@ import Testing
         }
     }
 
+    @Test func aRedirectIsAFailedAttemptNotFollowed() async throws {
+        let fixture = try WebhookFixture()
+        defer { fixture.remove() }
+        let receiver = WebhookReceiver(answers: [.temporaryRedirect])
+        try await receiver.serve { url in
+            let job = try fixture.addJob(url: url.absoluteString)
+            try fixture.append(jobID: job, type: "state", data: #"{"state":"training"}"#)
+            let slowRetry = WebhookRetrySchedule(
+                firstDelay: .seconds(60), maximumDelay: .seconds(60), maximumAttempts: 10)
+            try await whileRunning(service(fixture, schedule: slowRetry)) {
+                try await fixture.waitUntil("the attempt is recorded") {
+                    try fixture.deliveries(of: job).first?.attempts == 1
+                }
+            }
+            let delivery = try #require(try fixture.deliveries(of: job).first)
+            #expect(delivery.deliveredAt == nil)
+            #expect(delivery.lastError == "the receiver answered HTTP 307")
+            #expect(await receiver.received.count == 1)
+        }
+    }
+
     @Test func anAttemptTakingLongerThanTheTimeoutFails() async throws {
         let fixture = try WebhookFixture()
         defer { fixture.remove() }
@@ -183,7 +204,7 @@ import Testing
             try fixture.append(jobID: job, type: "state", data: #"{"state":"canceled"}"#)
             // The first attempt fails; the retry is due only after the service has stopped.
             let retryLater = WebhookRetrySchedule(
-                firstDelay: .seconds(1), maximumDelay: .seconds(1), maximumAttempts: 10)
+                firstDelay: .seconds(3), maximumDelay: .seconds(3), maximumAttempts: 10)
             try await whileRunning(service(fixture, schedule: retryLater)) {
                 try await fixture.waitUntil("the first attempt is recorded") {
                     try fixture.deliveries(of: job).first?.attempts == 1

@@ -4,7 +4,7 @@ import HummingbirdTesting
 import Testing
 
 /// A live HTTP server on a free local port that records the webhook deliveries it receives and answers them with
-/// the statuses it is given, in order (200 once they run out).
+/// the statuses it is given, in order (200 once they run out); a 3xx answer redirects to itself.
 actor WebhookReceiver {
     struct Delivery: Sendable {
         var headers: HTTPFields
@@ -38,7 +38,8 @@ actor WebhookReceiver {
             let bytes = try await request.body.collect(upTo: 1 << 20)
             let status = await self.receive(Delivery(headers: request.headers, body: Data(bytes.readableBytesView)))
             try await Task.sleep(for: delay)
-            return Response(status: status)
+            // A redirect points back here, so that following it would deliver.
+            return Response(status: status, headers: status.kind == .redirection ? [.location: "/hook"] : [:])
         }
         let application = Application(
             router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))

@@ -61,7 +61,7 @@ public struct WebhookDeliveryService: Service {
         let configuration = URLSessionConfiguration.ephemeral
         configuration.timeoutIntervalForRequest = Double(timeout.milliseconds) / 1000
         configuration.timeoutIntervalForResource = Double(timeout.milliseconds) / 1000
-        let session = URLSession(configuration: configuration)
+        let session = URLSession(configuration: configuration, delegate: RedirectRefusal(), delegateQueue: nil)
         defer { session.invalidateAndCancel() }
 
         await withGracefulShutdownHandler {
