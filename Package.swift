@@ -62,6 +62,8 @@ let package = Package(
             name: "Server",
             dependencies: [
                 "Store", "Training", "Diffusion", "Tensors", "Imaging", "CZlib",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "MultipartKit", package: "multipart-kit"),
@@ -84,7 +86,10 @@ let package = Package(
         // SwiftPM has no globs: list each new migration here (a MigrationTests case fails if one is missing).
         .target(
             name: "SchemaMigrations", path: "Migrations", exclude: ["README.md"],
-            resources: [.copy("0001_initial.sql"), .copy("0002_job_outputs.sql"), .copy("0003_datasets.sql")]),
+            resources: [
+                .copy("0001_initial.sql"), .copy("0002_job_outputs.sql"), .copy("0003_datasets.sql"),
+                .copy("0004_webhooks.sql"),
+            ]),
         .executableTarget(
             name: "lorad",
             dependencies: [
@@ -117,11 +122,13 @@ let package = Package(
             dependencies: [
                 "lorad", "SafeTensors", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(
             name: "ServerTests",
             dependencies: [
                 "Server", "Store", "Training", "SafeTensors", "Imaging", "CZlib", "TestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -24,8 +24,10 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var eventHeartbeatInterval: Duration = .seconds(15)
     /// How much a dataset import may take in.
     public var datasetLimits: DatasetLimits
+    /// Signs the webhook deliveries of jobs that bring no secret of their own; without it such jobs are refused.
+    public var webhookSecret: String?
 
-    /// Default values: 127.0.0.1:7878, `./data`, one worker, no token, `./static`.
+    /// Default values: 127.0.0.1:7878, `./data`, one worker, no token, `./static`, no webhook secret.
     public init(
         host: String = "127.0.0.1",
         port: Int = 7878,
@@ -36,7 +38,8 @@ public struct ServerConfiguration: Sendable, Equatable {
         token: String? = nil,
         staticDirectory: URL = URL(fileURLWithPath: "static"),
         allowsInsecureBinding: Bool = false,
-        datasetLimits: DatasetLimits = DatasetLimits()
+        datasetLimits: DatasetLimits = DatasetLimits(),
+        webhookSecret: String? = nil
     ) {
         self.host = host
         self.port = port
@@ -48,6 +51,7 @@ public struct ServerConfiguration: Sendable, Equatable {
         self.staticDirectory = staticDirectory
         self.allowsInsecureBinding = allowsInsecureBinding
         self.datasetLimits = datasetLimits
+        self.webhookSecret = webhookSecret
     }
 
     /// Whether `host` reaches only this machine.
@@ -56,8 +60,8 @@ public struct ServerConfiguration: Sendable, Equatable {
         return host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
     }
 
-    /// Checks the values that need no file system: the host, the port range, the worker count, the token and the
-    /// dataset limits.
+    /// Checks the values that need no file system: the host, the port range, the worker count, the token, the
+    /// dataset limits and the webhook secret.
     public func validate() throws(ServerConfigurationError) {
         if host.isEmpty || host.contains(where: \.isWhitespace) {
             throw .invalid(field: "host", reason: "'\(host)' is not a host name or address")
@@ -89,6 +93,9 @@ public struct ServerConfiguration: Sendable, Equatable {
             guard !token.isEmpty, token.unicodeScalars.allSatisfy({ (0x21...0x7E).contains($0.value) }) else {
                 throw .invalid(field: "token", reason: "a token must be non-empty printable ASCII without spaces")
             }
+        }
+        if let webhookSecret, let problem = JobWebhook.secretProblem(webhookSecret) {
+            throw .invalid(field: "webhook-secret", reason: "a webhook secret \(problem)")
         }
     }
 }

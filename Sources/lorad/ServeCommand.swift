@@ -51,6 +51,7 @@ struct ServeCommand: AsyncParsableCommand {
         parsing: .unconditional,
         help: "Seconds between a running job's resume-state saves (what a crash can lose at most).")
     var saveStateEvery = 300
+
     @Option(parsing: .unconditional, help: "Largest dataset upload request body, in bytes.")
     var maxUploadBytes: Int64 = DatasetLimits().maxUploadBytes
 
@@ -59,6 +60,13 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(parsing: .unconditional, help: "Most files (images and captions) in one dataset.")
     var maxDatasetFiles: Int = DatasetLimits().maxFiles
+
+    @Option(
+        help: """
+            Secret (16-256 printable ASCII characters) signing the webhooks of jobs without their own \
+            webhook_secret (default: the LORAD_WEBHOOK_SECRET environment variable).
+            """)
+    var webhookSecret: String?
 
     func run() async throws {
         let configuration = try serverConfiguration(environment: ProcessInfo.processInfo.environment)
@@ -87,11 +95,17 @@ struct ServeCommand: AsyncParsableCommand {
             workers: workers, token: token ?? environment["LORAD_TOKEN"],
             staticDirectory: URL(fileURLWithPath: staticDir), allowsInsecureBinding: insecure,
             datasetLimits: DatasetLimits(
-                maxUploadBytes: maxUploadBytes, maxExpandedBytes: maxExpandedBytes, maxFiles: maxDatasetFiles))
+                maxUploadBytes: maxUploadBytes, maxExpandedBytes: maxExpandedBytes, maxFiles: maxDatasetFiles),
+            webhookSecret: webhookSecret ?? environment["LORAD_WEBHOOK_SECRET"])
         do {
             try configuration.validate()
         } catch .invalid(let field, let reason) {
-            let option = field == "token" && token == nil ? "LORAD_TOKEN" : "--\(field)"
+            let option =
+                switch field {
+                case "token" where token == nil: "LORAD_TOKEN"
+                case "webhook-secret" where webhookSecret == nil: "LORAD_WEBHOOK_SECRET"
+                default: "--\(field)"
+                }
             throw UsageError("\(option): \(reason)")
         }
         do {

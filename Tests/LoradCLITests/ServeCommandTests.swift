@@ -64,6 +64,7 @@ import Testing
         (["--workers", "0"], "--workers"),
         (["--host", ""], "--host"),
         (["--token", "two words"], "--token"),
+        (["--webhook-secret", "too short"], "--webhook-secret"),
         (["--models-dir", "/nonexistent/lorad-models"], "--models-dir"),
         (["--dataset-root", "/nonexistent/lorad-datasets"], "--dataset-root"),
         (["--host", "0.0.0.0"], "--host"),

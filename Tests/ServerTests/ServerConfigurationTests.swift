@@ -14,7 +14,13 @@ import Testing
         #expect(configuration.datasetLimits.maxUploadBytes == 4 << 30)
         #expect(configuration.datasetLimits.maxExpandedBytes == 8 << 30)
         #expect(configuration.datasetLimits.maxFiles == 20_000)
+        #expect(configuration.webhookSecret == nil)
         try configuration.validate()
+    }
+
+    @Test func acceptsAWebhookSecretOfPrintableASCII() throws {
+        try ServerConfiguration(webhookSecret: "sixteen chars ok").validate()
+        try ServerConfiguration(webhookSecret: String(repeating: "~", count: 256)).validate()
     }
 
     @Test(arguments: [
@@ -29,6 +35,9 @@ import Testing
         (ServerConfiguration(datasetLimits: DatasetLimits(maxUploadBytes: 0)), "max-upload-bytes"),
         (ServerConfiguration(datasetLimits: DatasetLimits(maxExpandedBytes: -1)), "max-expanded-bytes"),
         (ServerConfiguration(datasetLimits: DatasetLimits(maxFiles: 0)), "max-dataset-files"),
+        (ServerConfiguration(webhookSecret: "too short"), "webhook-secret"),
+        (ServerConfiguration(webhookSecret: String(repeating: "s", count: 257)), "webhook-secret"),
+        (ServerConfiguration(webhookSecret: "sixteen-chars-ok\u{7}"), "webhook-secret"),
     ])
     func rejectsBadValues(configuration: ServerConfiguration, field: String) {
         #expect {

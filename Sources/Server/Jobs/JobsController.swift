@@ -34,7 +34,9 @@ struct JobsController: Sendable {
         }
         let scratch = services.workFolder(ofJob: "validation")
         let (resource, isNew): (JobResource, Bool) = try await services.database.writer.write { db in
-            let submission = try JobSubmission.check(object, idempotencyKey: key, scratchFolder: scratch, db)
+            let submission = try JobSubmission.check(
+                object, idempotencyKey: key, scratchFolder: scratch,
+                serverWebhookSecret: services.configuration.webhookSecret, db)
             let enqueued: Job.Enqueued
             do {
                 enqueued = try Job.enqueue(
@@ -47,6 +49,10 @@ struct JobsController: Sendable {
                     detail: "Idempotency-Key \"\(key)\" was used for a different job")
             }
             if enqueued.isNew {
+                if let webhook = submission.webhook {
+                    try JobWebhook.register(
+                        jobID: enqueued.job.id, url: webhook.url, events: webhook.events, secret: webhook.secret, db)
+                }
                 try JobEventLog.append(enqueued.job.id, .state(JobStateEvent(state: .queued)), db)
                 for notice in submission.notices {
                     try JobEventLog.append(enqueued.job.id, .log(level: .notice, message: notice.description), db)
