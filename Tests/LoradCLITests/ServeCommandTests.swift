@@ -1,10 +1,6 @@
 import Foundation
 import Testing
 
-#if canImport(FoundationNetworking)
-    import FoundationNetworking
-#endif
-
 /// `lorad serve` as an operator runs it: it listens, answers `/healthz`, and exits 0 on SIGTERM.
 @Suite final class ServeCommandTests {
     let scratch: URL
@@ -17,45 +13,17 @@ import Testing
     deinit { try? FileManager.default.removeItem(at: scratch) }
 
     @Test func servesHealthAndStopsCleanlyOnSIGTERM() async throws {
-        let (stdoutURL, stderrURL) = (scratch.appendingPathComponent("out"), scratch.appendingPathComponent("err"))
-        try Data().write(to: stdoutURL)
-        try Data().write(to: stderrURL)
         let dataDirectory = scratch.appendingPathComponent("data")
-        let process = Process()
-        process.executableURL = try LoradProcess.executable()
-        process.arguments = ["serve", "--port", "0", "--data-dir", dataDirectory.path]
-        process.environment = ProcessInfo.processInfo.environment.filter { $0.key != "LORAD_TOKEN" }
-        process.standardOutput = try FileHandle(forWritingTo: stdoutURL)
-        process.standardError = try FileHandle(forWritingTo: stderrURL)
-        try process.run()
-        defer { if process.isRunning { process.terminate() } }
-
-        // The server prints its address once it listens (port 0: the system chose it).
-        var address: String?
-        let deadline = ContinuousClock.now + .seconds(30)
-        while address == nil, process.isRunning, ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(100))
-            let out = String(decoding: try Data(contentsOf: stdoutURL), as: UTF8.self)
-            address = out.split(separator: "\n").first { $0.hasPrefix("listening on ") }
-                .map { String($0.dropFirst("listening on ".count)) }
-        }
-        let stderr = { String(decoding: (try? Data(contentsOf: stderrURL)) ?? Data(), as: UTF8.self) }
-        let base = try #require(address, "no address printed; stderr: \(stderr())")
+        let server = try await ServerProcess(["--data-dir", dataDirectory.path], logs: scratch)
         #expect(FileManager.default.fileExists(atPath: dataDirectory.path))
 
-        let (body, response) = try await URLSession.shared.data(from: try #require(URL(string: base + "/healthz")))
-        #expect((response as? HTTPURLResponse)?.statusCode == 200)
+        let (status, body, _) = try await server.request("GET", "/healthz")
+        #expect(status == 200)
         #expect(String(decoding: body, as: UTF8.self) == #"{"status":"ok"}"#)
 
-        kill(process.processIdentifier, SIGTERM)
-        let stopDeadline = ContinuousClock.now + .seconds(30)
-        while process.isRunning, ContinuousClock.now < stopDeadline {
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        #expect(!process.isRunning, "still running 30 s after SIGTERM")
-        process.waitUntilExit()
-        #expect(process.terminationReason == .exit)
-        #expect(process.terminationStatus == 0, "stderr: \(stderr())")
+        try await server.stop(with: SIGTERM)
+        #expect(server.process.terminationReason == .exit)
+        #expect(server.process.terminationStatus == 0, "stderr: \(server.stderr)")
     }
 
     @Test(arguments: [

@@ -38,14 +38,15 @@ import Testing
     }
 
     func waitFor(
-        _ server: ServerProcess, job id: String, timeout: Duration = .seconds(300), _ condition: ([String: Any]) -> Bool
+        _ server: ServerProcess, job id: String, timeout: Duration = .seconds(600), _ condition: ([String: Any]) -> Bool
     )
         async throws -> [String: Any]
     {
         let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
+        while true {
             let job = try await server.object("GET", "/v1/jobs/\(id)")
             if condition(job) { return job }
+            guard ContinuousClock.now < deadline else { break }
             try await Task.sleep(for: .milliseconds(200))
         }
         throw ServerProcessError(description: "job \(id) did not get there in \(timeout); stderr: \(server.stderr)")

@@ -31,7 +31,8 @@ struct TestServer {
     /// A worker pool over this server's data directory, with a short state-save interval.
     func workers(stateSaveInterval: Duration = .seconds(300)) -> WorkerPool {
         WorkerPool(
-            services: services, devices: [.cpu], timing: WorkerPool.Timing(stateSaveInterval: stateSaveInterval), logger: Logger(label: "test"))
+            services: services, devices: [.cpu], timing: WorkerPool.Timing(stateSaveInterval: stateSaveInterval),
+            logger: Logger(label: "test"))
     }
 
     private func storeStripesDataset() throws {

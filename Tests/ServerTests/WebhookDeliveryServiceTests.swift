@@ -160,7 +160,6 @@ import Testing
         try await receiver.serve(delay: .seconds(3)) { url in
             let job = try fixture.addJob(url: url.absoluteString)
             try fixture.append(jobID: job, type: "state", data: #"{"state":"training"}"#)
-            let started = ContinuousClock.now
             let oneAttempt = WebhookRetrySchedule(
                 firstDelay: .seconds(60), maximumDelay: .seconds(60), maximumAttempts: 1)
             try await whileRunning(service(fixture, schedule: oneAttempt, timeout: .milliseconds(500))) {
@@ -168,7 +167,8 @@ import Testing
                     try fixture.deliveries(of: job).first?.attempts == 1
                 }
             }
-            #expect(ContinuousClock.now - started < .seconds(3))
+            // The receiver answers after 3 s: only the 0.5 s timeout ends the attempt undelivered (no wall-clock
+            // check, which other tests on 2 cores would make flaky).
             let delivery = try #require(try fixture.deliveries(of: job).first)
             #expect(delivery.deliveredAt == nil)
             #expect(delivery.abandonedAt != nil)

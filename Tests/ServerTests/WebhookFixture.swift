@@ -51,7 +51,7 @@ struct WebhookFixture {
 
     /// Waits until `condition` holds, failing after `timeout`.
     func waitUntil(
-        timeout: Duration = .seconds(20), _ what: String, _ condition: () throws -> Bool
+        timeout: Duration = .seconds(180), _ what: String, _ condition: () throws -> Bool
     ) async throws {
         let deadline = ContinuousClock.now + timeout
         while try !condition() {

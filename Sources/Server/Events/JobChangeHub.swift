@@ -35,6 +35,9 @@ public final class JobChangeHub: Sendable {
         return stream
     }
 
+    /// How many streams are subscribed now.
+    var subscriberCount: Int { state.withLock { $0.subscribers.count } }
+
     public func publish(_ change: Change) {
         for continuation in state.withLock({ Array($0.subscribers.values) }) { continuation.yield(change) }
     }

@@ -109,21 +109,6 @@ struct JobOutputsController: Sendable {
             cacheControl: "no-cache")
     }
 
-    struct CheckpointItem: Encodable {
-        var name: String
-        var step: Int
-        var epoch: Int
-        var isFinal: Bool
-        var size: Int64
-        var sha256: String
-        var url: String
-
-        enum CodingKeys: String, CodingKey {
-            case name, step, epoch, size, sha256, url
-            case isFinal = "is_final"
-        }
-    }
-
     @Sendable func checkpoints(_ request: Request, context: some RequestContext) async throws -> Response {
         let id = try context.parameters.require("id")
         let items = try await services.database.writer.read { db in
