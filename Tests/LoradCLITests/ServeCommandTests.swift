@@ -1,6 +1,10 @@
 import Foundation
 import Testing
 
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
 /// `lorad serve` as an operator runs it: it listens, answers `/healthz`, and exits 0 on SIGTERM.
 @Suite final class ServeCommandTests {
     let scratch: URL
@@ -24,6 +28,22 @@ import Testing
         try await server.stop(with: SIGTERM)
         #expect(server.process.terminationReason == .exit)
         #expect(server.process.terminationStatus == 0, "stderr: \(server.stderr)")
+    }
+
+    /// Open event streams do not hold a shutdown up: they end, and the server exits 0 (clients reconnect to the
+    /// next one).
+    @Test func openEventStreamsEndAtShutdown() async throws {
+        let server = try await ServerProcess(
+            ["--data-dir", scratch.appendingPathComponent("data").path], logs: scratch)
+        let url = try #require(URL(string: server.base + "/v1/events"))
+        let stream = Task { try await URLSession.shared.data(from: url) }
+        try await Task.sleep(for: .seconds(1))
+        let stopped = ContinuousClock.now
+        try await server.stop(with: SIGTERM)
+        #expect(server.process.terminationStatus == 0, "stderr: \(server.stderr)")
+        // Hummingbird's graceful shutdown would otherwise wait for the stream until the stop timeout.
+        #expect(ContinuousClock.now - stopped < .seconds(60))
+        #expect((try await stream.value.1 as? HTTPURLResponse)?.statusCode == 200)
     }
 
     @Test(arguments: [
