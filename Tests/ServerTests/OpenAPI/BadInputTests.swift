@@ -78,6 +78,9 @@ import Training
         else { return (status, Failure(request: label, reason: "\(status) with a body that is not JSON")) }
         let problems = validator.errors(document, against: problemSchema)
         if !problems.isEmpty { return (status, Failure(request: label, reason: "\(status): \(problems)")) }
+        if document["status"] != .integer(status) {
+            return (status, Failure(request: label, reason: "\(status) with a problem whose status differs"))
+        }
         if try StoredState(server) != before {
             return (status, Failure(request: label, reason: "refused with \(status) but stored something"))
         }
@@ -91,7 +94,10 @@ import Training
         let problemSchema = try #require(document.root["components"]?["schemas"]?["Problem"])
         try await server.application.test(.router) { client in
             // A finished job: its event stream ends, and the bad parts of requests reach the handlers.
+            let empty = try StoredState(server)
             let created = try await client.post("/v1/jobs", json: server.jobBody())
+            // The snapshot sees what an accepted request stores, so an unchanged one means nothing was stored.
+            #expect(try StoredState(server) != empty)
             let jobID = try #require(try jsonObject(created)["id"] as? String)
             #expect(try await client.execute(uri: "/v1/jobs/\(jobID)/cancel", method: .post).status == .ok)
             let generator = MalformedRequestGenerator(
@@ -121,7 +127,9 @@ import Training
             for operation in document.operations.sorted(by: { $0.description < $1.description })
             where operation.description != "GET /v1/events" {
                 let all = generator.requests(for: operation)
-                requests += aimless.contains(operation.description) ? all.filter { !$0.uri.contains(jobID) } : all
+                let sent = aimless.contains(operation.description) ? all.filter { !$0.uri.contains(jobID) } : all
+                #expect(sent.count >= 20, "only \(sent.count) requests for \(operation)")
+                requests += sent
             }
             var random = SplitMix64(state: Self.seed)
             requests.shuffle(using: &random)

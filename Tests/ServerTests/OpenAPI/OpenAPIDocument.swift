@@ -85,7 +85,8 @@ struct OpenAPIDocument {
         guard case .table(let content) = documented["content"] else {
             return response.body.readableBytes == 0 ? [] : ["\(prefix): a body where none is documented"]
         }
-        let mediaType = (response.headers[.contentType] ?? "").split(separator: ";").first?
+        let mediaType =
+            (response.headers[.contentType] ?? "").split(separator: ";").first?
             .trimmingCharacters(in: .whitespaces) ?? ""
         guard let media = content[mediaType] else {
             return ["\(prefix): the media type \(mediaType) is not documented (\(content.keys.sorted()))"]
