@@ -111,6 +111,42 @@ struct JSONSchemaValidator {
         }
     }
 
+    /// The keywords `errors(_:against:at:)` checks.
+    static let checkedKeywords: Set<String> = [
+        "$ref", "type", "enum", "properties", "required", "additionalProperties", "items", "oneOf", "minimum",
+        "maximum", "exclusiveMinimum", "exclusiveMaximum", "minLength", "maxLength", "pattern",
+    ]
+
+    /// The keywords in `schema` and the schemas inside it that this validator does not check, each as "location:
+    /// keyword"; `x-` extensions are allowed.
+    func unsupportedKeywords(in schema: ConfigValue, at location: String = "$") -> [String] {
+        guard case .table(let keywords) = schema else { return [] }
+        var found: [String] = []
+        for (keyword, argument) in keywords.sorted(by: { $0.key < $1.key }) {
+            switch keyword {
+            case "properties":
+                if case .table(let properties) = argument {
+                    for (name, property) in properties.sorted(by: { $0.key < $1.key }) {
+                        found += unsupportedKeywords(in: property, at: "\(location).\(name)")
+                    }
+                }
+            case "items", "additionalProperties":
+                found += unsupportedKeywords(in: argument, at: "\(location).\(keyword)")
+            case "oneOf":
+                for (index, choice) in (argument.arrayValue ?? []).enumerated() {
+                    found += unsupportedKeywords(in: choice, at: "\(location).oneOf[\(index)]")
+                }
+            default:
+                if !Self.checkedKeywords.contains(keyword) && !Self.annotations.contains(keyword)
+                    && !keyword.hasPrefix("x-")
+                {
+                    found.append("\(location): \(keyword)")
+                }
+            }
+        }
+        return found
+    }
+
     /// The value a local reference (`#/components/schemas/Job`) points to, or nil.
     func resolve(_ reference: String) -> ConfigValue? {
         guard reference.hasPrefix("#/") else { return nil }

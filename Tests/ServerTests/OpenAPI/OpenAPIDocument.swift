@@ -114,6 +114,11 @@ extension ConfigValue {
         return nil
     }
 
+    var tableValue: [String: ConfigValue]? {
+        if case .table(let object) = self { return object }
+        return nil
+    }
+
     var stringValue: String? {
         if case .string(let text) = self { return text }
         return nil
