@@ -72,7 +72,9 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
-            ]
+            ],
+            // The OpenAPI document GET /openapi.json serves, written by hand next to the routes it describes.
+            resources: [.copy("Resources/openapi.json")]
         ),
         // The server's records: SQLite through GRDB (system SQLite, Debian: libsqlite3-dev), migrations, blob store.
         .target(

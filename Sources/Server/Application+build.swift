@@ -18,6 +18,17 @@ public func buildApplication(
     onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     let configuration = services.configuration
+    return Application(
+        router: buildRouter(services: services, logger: logger),
+        configuration: ApplicationConfiguration(
+            address: .hostname(configuration.host, port: configuration.port), serverName: "lorad"),
+        onServerRunning: onServerRunning,
+        logger: logger)
+}
+
+/// The router of `buildApplication`: its middleware and every route (`routes` lists them, for the OpenAPI test).
+func buildRouter(services: ServerServices, logger: Logger) -> Router<BasicRequestContext> {
+    let configuration = services.configuration
     let router = Router(context: BasicRequestContext.self)
     router.add(middleware: RequestLoggingMiddleware())
     router.add(middleware: MetricsMiddleware())
@@ -32,17 +43,12 @@ public func buildApplication(
 
     HealthController().addRoutes(to: router)
     MetricsController(registry: PrometheusMetrics.registry, services: services).addRoutes(to: router)
+    OpenAPIController().addRoutes(to: router)
     ModelsController(services: services).addRoutes(to: router)
     JobsController(services: services).addRoutes(to: router)
     JobOutputsController(services: services).addRoutes(to: router)
     EventStreamController(services: services).addRoutes(to: router)
     SystemController(services: services).addRoutes(to: router)
     DatasetController(services: services).addRoutes(to: router)
-
-    return Application(
-        router: router,
-        configuration: ApplicationConfiguration(
-            address: .hostname(configuration.host, port: configuration.port), serverName: "lorad"),
-        onServerRunning: onServerRunning,
-        logger: logger)
+    return router
 }

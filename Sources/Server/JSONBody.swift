@@ -9,8 +9,9 @@ enum JSONBody {
     static func object(_ request: Request, context: some RequestContext, maxBytes: Int) async throws
         -> [String: ConfigValue]
     {
-        let mediaType = request.headers[.contentType].map {
-            $0.split(separator: ";")[0].trimmingCharacters(in: .whitespaces).lowercased()
+        // An empty or parameters-only Content-Type has no media type (and must not be indexed into).
+        let mediaType = request.headers[.contentType].flatMap {
+            $0.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
         }
         guard mediaType == "application/json" else {
             throw ProblemError(

@@ -20,6 +20,13 @@ struct JobListQuery: Sendable {
             case jobs
             case nextCursor = "next_cursor"
         }
+
+        /// Writes `next_cursor: null` on the last page rather than leaving the key out, as the API promises.
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(jobs, forKey: .jobs)
+            try container.encode(nextCursor, forKey: .nextCursor)
+        }
     }
 
     init(_ parameters: Parameters) throws {

@@ -12,7 +12,7 @@ struct JobOutputsController: Sendable {
         let job = router.group("v1/jobs/:id")
         job.get("metrics", use: metrics)
         job.get("samples", use: samples)
-        job.get("samples/:step/:image", use: sampleImage)
+        job.get("samples/:step/{prompt_index}.png", use: sampleImage)
         job.get("checkpoints", use: checkpoints)
         job.get("checkpoints/:name", use: checkpointFile)
     }
@@ -89,9 +89,8 @@ struct JobOutputsController: Sendable {
     /// `GET /v1/jobs/{id}/samples/{step}/{prompt_index}.png`.
     @Sendable func sampleImage(_ request: Request, context: some RequestContext) async throws -> Response {
         let id = try context.parameters.require("id")
-        let image = try context.parameters.require("image")
-        guard let step = Int(try context.parameters.require("step")), image.hasSuffix(".png"),
-            let promptIndex = Int(image.dropLast(4))
+        guard let step = Int(try context.parameters.require("step")),
+            let promptIndex = Int(try context.parameters.require("prompt_index"))
         else {
             throw ProblemError(
                 .notFound, detail: "sample images are at /v1/jobs/{id}/samples/{step}/{prompt_index}.png")

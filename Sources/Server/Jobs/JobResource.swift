@@ -38,6 +38,28 @@ struct JobResource: Codable, Sendable, Equatable {
         case queuePosition = "queue_position"
     }
 
+    /// Writes the nullable fields as `null` rather than leaving their keys out, as the API promises; `config` and
+    /// `effective_config` alone are left out (of lists) when nil.
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(state, forKey: .state)
+        try container.encode(priority, forKey: .priority)
+        try container.encode(model, forKey: .model)
+        try container.encode(dataset, forKey: .dataset)
+        try container.encode(createdAt, forKey: .createdAt)
+        try container.encode(startedAt, forKey: .startedAt)
+        try container.encode(finishedAt, forKey: .finishedAt)
+        try container.encode(queuePosition, forKey: .queuePosition)
+        try container.encode(progress, forKey: .progress)
+        try container.encode(error, forKey: .error)
+        try container.encode(worker, forKey: .worker)
+        try container.encode(webhookURL, forKey: .webhookURL)
+        try container.encode(webhookEvents, forKey: .webhookEvents)
+        try container.encodeIfPresent(config, forKey: .config)
+        try container.encodeIfPresent(effectiveConfig, forKey: .effectiveConfig)
+    }
+
     /// Reads what the row alone does not say (the queue position) from `db`.
     init(_ job: Job, includingConfig: Bool, _ db: Database) throws {
         id = job.id
