@@ -16,6 +16,14 @@ struct SystemController: Sendable {
                 case id, device
                 case jobID = "job_id"
             }
+
+            /// `job_id` is null for an idle worker rather than left out.
+            func encode(to encoder: any Encoder) throws {
+                var container = encoder.container(keyedBy: CodingKeys.self)
+                try container.encode(id, forKey: .id)
+                try container.encode(device, forKey: .device)
+                try container.encode(jobID, forKey: .jobID)
+            }
         }
         var version: String
         var workers: [Worker]
