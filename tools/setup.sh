@@ -11,6 +11,8 @@ packages=(
   libwebp-dev       # WebP decoding for training images (lossy, lossless, alpha)
   libsqlite3-dev    # SQLite for the server's records, linked by GRDB
   pkg-config        # how SwiftPM finds the libraries above
+  chromium          # headless browser for the web page's end-to-end test (Tests/LoradCLITests/Browser)
+  chromium-driver   # chromedriver, the WebDriver server that test drives Chromium through
 )
 
 missing=()
