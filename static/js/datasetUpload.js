@@ -42,7 +42,12 @@ async function filesOf(entry, prefix = "") {
  */
 export function datasetChooser(onChange) {
   let chosen = [];
-  const select = h("select", { id: "field-dataset", name: "dataset", required: true, "aria-describedby": "error-dataset" });
+  const select = h("select", {
+    id: "field-dataset",
+    name: "dataset",
+    required: true,
+    "aria-describedby": "error-dataset",
+  });
   const fileInput = h("input", {
     type: "file",
     id: "dataset-files",
@@ -52,16 +57,36 @@ export function datasetChooser(onChange) {
   });
   const fileList = h("ul", { class: "file-list", "aria-live": "polite" });
   const nameInput = h("input", { id: "dataset-name", name: "name", "data-upload-field": "name" });
-  const repeatsInput = h("input", { id: "dataset-repeats", name: "repeats", type: "number", min: 1, value: 10, "data-upload-field": "repeats" });
-  const classInput = h("input", { id: "dataset-class-tokens", name: "class_tokens", placeholder: "the name", "data-upload-field": "class_tokens" });
+  const repeatsInput = h("input", {
+    id: "dataset-repeats",
+    name: "repeats",
+    type: "number",
+    min: 1,
+    value: 10,
+    "data-upload-field": "repeats",
+  });
+  const classInput = h("input", {
+    id: "dataset-class-tokens",
+    name: "class_tokens",
+    placeholder: "the name",
+    "data-upload-field": "class_tokens",
+  });
   const uploadProgress = h("progress", { max: 1, value: 0, hidden: true, "aria-label": "Upload progress" });
   const uploadStatus = h("p", { class: "status", role: "status", "aria-live": "polite" });
-  const uploadButton = h("button", { type: "button", id: "dataset-upload", disabled: true, onclick: () => upload() }, "Upload dataset");
+  const uploadButton = h(
+    "button",
+    { type: "button", id: "dataset-upload", disabled: true, onclick: () => upload() },
+    "Upload dataset",
+  );
 
   const dropZone = h(
     "div",
     { class: "drop-zone" },
-    h("label", { for: "dataset-files" }, "Drop images, captions (.txt), kohya folders or an archive here, or choose files"),
+    h(
+      "label",
+      { for: "dataset-files" },
+      "Drop images, captions (.txt), kohya folders or an archive here, or choose files",
+    ),
     fileInput,
     fileList,
   );
@@ -133,7 +158,13 @@ export function datasetChooser(onChange) {
     "fieldset",
     { class: "dataset" },
     h("legend", {}, "Dataset"),
-    h("div", { class: "field", "data-field": "dataset" }, h("label", { for: "field-dataset" }, "Stored dataset"), select, h("p", { class: "field-error", id: "error-dataset" })),
+    h(
+      "div",
+      { class: "field", "data-field": "dataset" },
+      h("label", { for: "field-dataset" }, "Stored dataset"),
+      select,
+      h("p", { class: "field-error", id: "error-dataset" }),
+    ),
     h(
       "details",
       { class: "upload", open: true },
@@ -158,7 +189,13 @@ export function datasetChooser(onChange) {
 function uploadField(label, input) {
   const field = input.dataset.uploadField;
   input.setAttribute("aria-describedby", `error-upload-${field}`);
-  return h("div", { class: "field", "data-field": `upload.${field}` }, h("label", { for: input.id }, label), input, h("p", { class: "field-error", id: `error-upload-${field}` }));
+  return h(
+    "div",
+    { class: "field", "data-field": `upload.${field}` },
+    h("label", { for: input.id }, label),
+    input,
+    h("p", { class: "field-error", id: `error-upload-${field}` }),
+  );
 }
 
 function datasetOption(dataset) {
@@ -168,7 +205,10 @@ function datasetOption(dataset) {
 
 function checkText(dataset) {
   const check = dataset.check ?? {};
-  const problems = [...(check.errors ?? []).map((text) => `error: ${text}`), ...(check.warnings ?? []).map((text) => `warning: ${text}`)];
+  const problems = [
+    ...(check.errors ?? []).map((text) => `error: ${text}`),
+    ...(check.warnings ?? []).map((text) => `warning: ${text}`),
+  ];
   const count = dataset.images?.length ?? dataset.image_count ?? 0;
   return `Uploaded "${dataset.name}": ${count} images.${problems.length ? ` ${problems.join("; ")}` : ""}`;
 }

@@ -20,7 +20,12 @@ export function jobListView() {
   const element = h(
     "section",
     { "aria-labelledby": "jobs-heading" },
-    h("div", { class: "section-head" }, h("h1", { id: "jobs-heading" }, "Jobs"), h("a", { class: "button", href: "#/new" }, "New job")),
+    h(
+      "div",
+      { class: "section-head" },
+      h("h1", { id: "jobs-heading" }, "Jobs"),
+      h("a", { class: "button", href: "#/new" }, "New job"),
+    ),
     status,
     list,
     more,
@@ -37,17 +42,38 @@ export function jobListView() {
     more.hidden = !nextCursor;
   }
 
+  // Events that arrive while a refresh is under way may be newer than its snapshot: they are applied again on it.
+  let eventsDuringRefresh = null;
+
   async function refresh() {
+    eventsDuringRefresh ??= [];
     try {
       const page = await requestJSON("/v1/jobs");
       jobs.clear();
       for (const job of page.jobs) jobs.set(job.id, job);
+      for (const [type, data] of eventsDuringRefresh) apply(type, data);
       nextCursor = page.next_cursor;
       status.textContent = "";
       render();
     } catch (error) {
       status.textContent = `Could not load the jobs: ${error.message}`;
+    } finally {
+      eventsDuringRefresh = null;
     }
+  }
+
+  /** Applies a `job` or `deleted` event to the list; true when the queue changed, which moves queue positions. */
+  function apply(type, data) {
+    const previous = jobs.get(data.id);
+    if (type === "job") {
+      jobs.set(data.id, data);
+      return (previous?.state === "queued") !== (data.state === "queued");
+    }
+    if (type === "deleted") {
+      jobs.delete(data.id);
+      return previous?.state === "queued";
+    }
+    return false;
   }
 
   async function loadOlder() {
@@ -72,15 +98,9 @@ export function jobListView() {
     // this also picks up what changed while it was away.
     onOpen: () => refresh(),
     onEvent(type, data) {
-      const previous = jobs.get(data.id);
-      if (type === "job") {
-        jobs.set(data.id, data);
-        // A job entering or leaving the queue moves the others' positions; the server's list has them.
-        if ((previous?.state === "queued") !== (data.state === "queued")) scheduleRefresh();
-      } else if (type === "deleted") {
-        jobs.delete(data.id);
-        if (previous?.state === "queued") scheduleRefresh();
-      }
+      eventsDuringRefresh?.push([type, data]);
+      // The server's list has the new positions of the jobs still waiting.
+      if (apply(type, data)) scheduleRefresh();
       render();
     },
     onFatal: (error) => {
@@ -108,7 +128,9 @@ function jobItem(job) {
       { href: `#/jobs/${encodeURIComponent(job.id)}`, class: "job-link" },
       h("span", { class: "job-id" }, job.id.slice(0, 8)),
       stateBadge(job.state),
-      job.state === "queued" && job.queue_position ? h("span", { class: "queue-position" }, `#${job.queue_position} in queue`) : null,
+      job.state === "queued" && job.queue_position
+        ? h("span", { class: "queue-position" }, `#${job.queue_position} in queue`)
+        : null,
     ),
     h("span", { class: "job-meta" }, `model ${job.model} · created ${time(job.created_at)}`),
     fraction === null ? null : progressBar(job.progress),

@@ -11,6 +11,8 @@ import { progressBar, stateBadge } from "./widgets.js";
 // While a job waits, others leaving the queue move it up; its event stream says nothing about that.
 const queuedPollMilliseconds = 5000;
 
+const checkpointColumns = ["Name", "Step", "Epoch", "Size", "SHA-256", "File"];
+
 /** Which actions each state allows (api.md answers 409 otherwise). */
 const actions = [
   { name: "cancel", label: "Cancel", states: ["queued", "preparing", "training"] },
@@ -27,6 +29,8 @@ export function jobPageView(id) {
   let stream = null;
   let pollTimer = 0;
   let refreshTimer = 0;
+  // What a preparing job is doing (loading the model, caching latents) until its first progress event.
+  let phase = null;
   const samples = new Map();
   const checkpoints = new Map();
   const lossChart = new LineChart("Loss", "loss");
@@ -37,7 +41,11 @@ export function jobPageView(id) {
   const buttons = new Map(
     actions.map((action) => [
       action.name,
-      h("button", { type: "button", disabled: true, "data-action": action.name, onclick: () => perform(action.name) }, action.label),
+      h(
+        "button",
+        { type: "button", disabled: true, "data-action": action.name, onclick: () => perform(action.name) },
+        action.label,
+      ),
     ]),
   );
   const summary = h("dl", { class: "summary" });
@@ -68,7 +76,7 @@ export function jobPageView(id) {
         h(
           "table",
           {},
-          h("thead", {}, h("tr", {}, ["Name", "Step", "Epoch", "Size", "SHA-256", ""].map((title) => h("th", { scope: "col" }, title)))),
+          h("thead", {}, h("tr", {}, checkpointColumns.map((title) => h("th", { scope: "col" }, title)))),
           checkpointList,
         ),
       ),
@@ -83,7 +91,7 @@ export function jobPageView(id) {
     const rows = [
       ["Id", job.id],
       ["Model", job.model],
-      ["Dataset", h("a", { href: `/v1/datasets/${encodeURIComponent(job.dataset)}` }, job.dataset)],
+      ["Dataset", job.dataset],
       ["Priority", job.priority],
       ["Queue position", job.state === "queued" ? job.queue_position : null],
       ["Worker", job.worker],
@@ -99,10 +107,11 @@ export function jobPageView(id) {
     if (job.state === "queued") pollTimer = setInterval(refreshJob, queuedPollMilliseconds);
   }
 
-  function renderProgress(phase) {
+  function renderProgress() {
     const current = job.progress;
     if (!current) {
-      replaceChildren(progress, phase ? h("p", { class: "phase" }, phaseText(phase)) : null);
+      const preparing = job.state === "preparing" && phase;
+      replaceChildren(progress, preparing ? h("p", { class: "phase" }, phaseText(phase)) : null);
       return;
     }
     const facts = [
@@ -151,13 +160,14 @@ export function jobPageView(id) {
   }
 
   function showMetrics(metrics) {
-    lossChart.set("loss", "series-raw", metrics.steps.map((step, index) => [step, metrics.loss[index]]));
-    lossChart.set("smoothed", "series-smoothed", metrics.steps.map((step, index) => [step, metrics.smoothed_loss[index]]));
+    const pairs = (steps, values) => steps.map((step, index) => [step, values[index]]);
+    lossChart.set("loss", "series-raw", pairs(metrics.steps, metrics.loss));
+    lossChart.set("smoothed", "series-smoothed", pairs(metrics.steps, metrics.smoothed_loss));
     if (metrics.validation?.steps?.length) {
-      lossChart.set("validation", "series-validation", metrics.validation.steps.map((step, index) => [step, metrics.validation.loss[index]]));
+      lossChart.set("validation", "series-validation", pairs(metrics.validation.steps, metrics.validation.loss));
     }
     for (const [group, rates] of Object.entries(metrics.learning_rates ?? {})) {
-      rateChart.set(group, `series-${seriesStyle(group)}`, metrics.steps.map((step, index) => [step, rates[index]]));
+      rateChart.set(group, `series-${seriesStyle(group)}`, pairs(metrics.steps, rates));
     }
   }
 
@@ -197,7 +207,10 @@ export function jobPageView(id) {
 
   function renderCheckpoints() {
     const rows = [...checkpoints.values()].sort((a, b) => a.step - b.step || Number(a.is_final) - Number(b.is_final));
-    replaceChildren(checkpointList, rows.length ? rows.map(checkpointRow) : h("tr", {}, h("td", { colspan: 6 }, "No checkpoints yet.")));
+    replaceChildren(
+      checkpointList,
+      rows.length ? rows.map(checkpointRow) : h("tr", {}, h("td", { colspan: 6 }, "No checkpoints yet.")),
+    );
   }
 
   function addLog(level, message) {
@@ -216,10 +229,13 @@ export function jobPageView(id) {
         addProgress(data);
         break;
       case "phase":
-        if (!job.progress) renderProgress(data);
+        phase = data;
+        renderProgress();
         break;
       case "validation":
-        if (data.step > lastStep(lossChart, "validation")) lossChart.append("validation", "series-validation", [data.step, data.loss]);
+        if (data.step > lastStep(lossChart, "validation")) {
+          lossChart.append("validation", "series-validation", [data.step, data.loss]);
+        }
         break;
       case "sample":
         addSample(data);
@@ -260,7 +276,8 @@ export function jobPageView(id) {
   }
 
   function showError(error) {
-    status.textContent = error instanceof ApiError && error.status === 404 ? "No such job." : `Failed: ${error.message}`;
+    const missing = error instanceof ApiError && error.status === 404;
+    status.textContent = missing ? "No such job." : `Failed: ${error.message}`;
   }
 
   async function load() {
@@ -320,7 +337,13 @@ function seriesStyle(group) {
 }
 
 function sampleFigure(sample) {
-  const image = h("img", { class: "sample-image", alt: `Sample of prompt ${sample.prompt_index + 1} at step ${sample.step}`, width: 256, height: 256, loading: "lazy" });
+  const image = h("img", {
+    class: "sample-image",
+    alt: `Sample of prompt ${sample.prompt_index + 1} at step ${sample.step}`,
+    width: 256,
+    height: 256,
+    loading: "lazy",
+  });
   resourceURL(sample.url).then(
     (url) => {
       image.src = url;
@@ -333,7 +356,11 @@ function sampleFigure(sample) {
 }
 
 function checkpointRow(checkpoint) {
-  const link = h("a", { href: checkpoint.url, download: checkpoint.name, onclick: (event) => downloadWithToken(event, checkpoint) }, "Download");
+  const link = h(
+    "a",
+    { href: checkpoint.url, download: checkpoint.name, onclick: (event) => downloadWithToken(event, checkpoint) },
+    "Download",
+  );
   return h(
     "tr",
     {},

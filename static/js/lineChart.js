@@ -28,6 +28,11 @@ function ticks(low, high, count) {
   return values;
 }
 
+/** Points whose coordinates can be drawn (a diverged loss may be NaN or infinite). */
+function isDrawable([x, y]) {
+  return Number.isFinite(x) && Number.isFinite(y);
+}
+
 function thinned(points) {
   if (points.length <= maximumDrawnPoints) return points;
   const stride = Math.ceil(points.length / maximumDrawnPoints);
@@ -79,7 +84,7 @@ export class LineChart {
   }
 
   render() {
-    const all = [...this.series.values()].flatMap((series) => series.points).filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
+    const all = [...this.series.values()].flatMap((series) => series.points.filter(isDrawable));
     const description = [...this.series.entries()]
       .map(([label, series]) => `${label}: ${series.points.length ? number(series.points.at(-1)[1]) : "no data"}`)
       .join("; ");
@@ -91,7 +96,8 @@ export class LineChart {
       ),
     );
     if (all.length === 0) {
-      this.svg.append(svg("text", { x: width / 2, y: height / 2, "text-anchor": "middle", class: "chart-empty" }, "No data yet"));
+      const center = { x: width / 2, y: height / 2, "text-anchor": "middle", class: "chart-empty" };
+      this.svg.append(svg("text", center, "No data yet"));
       return;
     }
     // Loops, not Math.min(...points): spreading a long run's points would overflow the call stack.
@@ -116,18 +122,22 @@ export class LineChart {
       const x = scaleX(value);
       grid.append(svg("text", { x, y: height - 8, "text-anchor": "middle" }, String(value)));
     }
-    grid.append(svg("text", { x: 10, y: margin.top + plotHeight / 2, transform: `rotate(-90 10 ${margin.top + plotHeight / 2})`, "text-anchor": "middle" }, this.yLabel));
+    const middle = margin.top + plotHeight / 2;
+    const yAxisLabel = { x: 10, y: middle, transform: `rotate(-90 10 ${middle})`, "text-anchor": "middle" };
+    grid.append(svg("text", yAxisLabel, this.yLabel));
     this.svg.append(grid);
 
     for (const series of this.series.values()) {
-      const points = thinned(series.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y)));
+      const points = thinned(series.points.filter(isDrawable));
       if (points.length === 0) continue;
       if (points.length === 1) {
         const [[x, y]] = points;
         this.svg.append(svg("circle", { cx: scaleX(x), cy: scaleY(y), r: 3, class: series.style }));
         continue;
       }
-      const path = points.map(([x, y], index) => `${index ? "L" : "M"}${scaleX(x).toFixed(1)} ${scaleY(y).toFixed(1)}`).join("");
+      const path = points
+        .map(([x, y], index) => `${index ? "L" : "M"}${scaleX(x).toFixed(1)} ${scaleY(y).toFixed(1)}`)
+        .join("");
       this.svg.append(svg("path", { d: path, class: `chart-line ${series.style}` }));
     }
   }

@@ -36,8 +36,19 @@ export function newJobView() {
   let extras = {};
   let idempotency = { body: null, key: null };
   const controls = new Map(trainingOptions.map((option) => [option.name, optionControl(option)]));
-  const modelSelect = h("select", { id: "field-model", name: "model", required: true, "aria-describedby": "error-model" });
-  const priorityInput = h("input", { id: "field-priority", name: "priority", type: "number", step: 1, "aria-describedby": "error-priority" });
+  const modelSelect = h("select", {
+    id: "field-model",
+    name: "model",
+    required: true,
+    "aria-describedby": "error-model",
+  });
+  const priorityInput = h("input", {
+    id: "field-priority",
+    name: "priority",
+    type: "number",
+    step: 1,
+    "aria-describedby": "hint-priority error-priority",
+  });
   const dataset = datasetChooser(() => syncEditor());
   const editor = h("textarea", { id: "json-editor", rows: 16, spellcheck: "false", "aria-describedby": "json-error" });
   const editorError = h("p", { class: "field-error", id: "json-error", role: "alert" });
@@ -130,7 +141,8 @@ export function newJobView() {
     submitButton.disabled = true;
     replaceChildren(generalErrors);
     try {
-      const job = await requestJSON("/v1/jobs", { method: "POST", body, headers: { "Idempotency-Key": idempotency.key } });
+      const headers = { "Idempotency-Key": idempotency.key };
+      const job = await requestJSON("/v1/jobs", { method: "POST", body, headers });
       location.hash = `#/jobs/${encodeURIComponent(job.id)}`;
     } catch (error) {
       const unmatched = showFieldErrors(form, error.fieldErrors ?? []);
@@ -149,7 +161,9 @@ export function newJobView() {
       replaceChildren(
         modelSelect,
         h("option", { value: "" }, "— choose a model —"),
-        models.map((model) => h("option", { value: model.id }, `${model.name} (${model.architecture}, ${model.format})`)),
+        models.map((model) =>
+          h("option", { value: model.id }, `${model.name} (${model.architecture}, ${model.format})`),
+        ),
       );
       if (models.length === 1) modelSelect.value = models[0].id;
     } catch (error) {
@@ -162,9 +176,6 @@ export function newJobView() {
   form.addEventListener("input", (event) => {
     if (event.target === editor) syncForm();
     else if (!event.target.closest(".upload")) syncEditor();
-  });
-  form.addEventListener("change", (event) => {
-    if (event.target.tagName === "SELECT" && event.target !== editor) syncEditor();
   });
   syncEditor();
   loadModels();
