@@ -3,7 +3,7 @@
 /** Shows the token dialog; resolves with the token entered, or null when the user cancels. */
 export function askForToken() {
   const dialog = document.getElementById("token-dialog");
-  const input = dialog.querySelector("input");
+  const input = dialog.querySelector("#token-input");
   input.value = "";
   return new Promise((resolve) => {
     dialog.addEventListener(
