@@ -31,6 +31,7 @@ export function jobPageView(id) {
   let refreshTimer = 0;
   // What a preparing job is doing (loading the model, caching latents) until its first progress event.
   let phase = null;
+  let progressFrame = 0;
   const samples = new Map();
   const checkpoints = new Map();
   const lossChart = new LineChart("Loss", "loss");
@@ -156,7 +157,13 @@ export function jobPageView(id) {
         rateChart.append(group, `series-${seriesStyle(group)}`, [point.step, rate]);
       }
     }
-    renderProgress();
+    // A reconnecting stream replays many progress events at once: lay the figures out once per frame.
+    if (!progressFrame) {
+      progressFrame = requestAnimationFrame(() => {
+        progressFrame = 0;
+        renderProgress();
+      });
+    }
   }
 
   function showMetrics(metrics) {
@@ -174,7 +181,8 @@ export function jobPageView(id) {
   function addSample(sample) {
     const key = `${sample.step}/${sample.prompt_index}`;
     if (samples.has(key)) return;
-    samples.set(key, sample);
+    // Each figure is made once, so that its image is fetched once however often the groups are laid out again.
+    samples.set(key, { ...sample, figure: sampleFigure(sample) });
     renderSamples();
   }
 
@@ -194,7 +202,7 @@ export function jobPageView(id) {
               "section",
               { class: "sample-group", "aria-label": `Prompt ${index + 1}` },
               h("h3", {}, `Prompt ${index + 1}: `, h("q", {}, group[0].prompt)),
-              h("ol", { class: "samples" }, group.sort((a, b) => a.step - b.step).map(sampleFigure)),
+              h("ol", { class: "samples" }, group.sort((a, b) => a.step - b.step).map((sample) => sample.figure)),
             ),
           ),
     );
@@ -321,6 +329,7 @@ export function jobPageView(id) {
       stream?.close();
       clearInterval(pollTimer);
       clearTimeout(refreshTimer);
+      cancelAnimationFrame(progressFrame);
     },
   };
 }
