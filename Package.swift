@@ -5,7 +5,7 @@ let package = Package(
     name: "lorad",
     platforms: [.macOS(.v14)],
     products: [
-        .executable(name: "lorad", targets: ["lorad"]),
+        .executable(name: "lorad", targets: ["lorad"])
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -13,6 +13,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
@@ -60,6 +61,7 @@ let package = Package(
             dependencies: [
                 "Store", "Training", "Diffusion", "Tensors",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -78,7 +80,7 @@ let package = Package(
         // SwiftPM has no globs: list each new migration here (a MigrationTests case fails if one is missing).
         .target(
             name: "SchemaMigrations", path: "Migrations", exclude: ["README.md"],
-            resources: [.copy("0001_initial.sql")]),
+            resources: [.copy("0001_initial.sql"), .copy("0002_job_outputs.sql")]),
         .executableTarget(
             name: "lorad",
             dependencies: [
@@ -110,7 +112,7 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "Store", "Training", "TestSupport",
+                "Server", "Store", "Training", "SafeTensors", "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]

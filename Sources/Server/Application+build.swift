@@ -32,6 +32,11 @@ public func buildApplication(
 
     HealthController().addRoutes(to: router)
     MetricsController(registry: PrometheusMetrics.registry).addRoutes(to: router)
+    ModelsController(services: services).addRoutes(to: router)
+    JobsController(services: services).addRoutes(to: router)
+    JobOutputsController(services: services).addRoutes(to: router)
+    EventStreamController(services: services).addRoutes(to: router)
+    SystemController(services: services).addRoutes(to: router)
 
     return Application(
         router: router,

@@ -18,6 +18,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var token: String?
     /// The folder served at `/` (the web UI).
     public var staticDirectory: URL
+    /// Whether a non-loopback address may be bound without a token (`--insecure`).
+    public var allowsInsecureBinding: Bool
 
     /// Default values: 127.0.0.1:7878, `./data`, one worker, no token, `./static`.
     public init(
@@ -28,7 +30,8 @@ public struct ServerConfiguration: Sendable, Equatable {
         datasetRoots: [URL] = [],
         workers: Int = 1,
         token: String? = nil,
-        staticDirectory: URL = URL(fileURLWithPath: "static")
+        staticDirectory: URL = URL(fileURLWithPath: "static"),
+        allowsInsecureBinding: Bool = false
     ) {
         self.host = host
         self.port = port
@@ -38,6 +41,13 @@ public struct ServerConfiguration: Sendable, Equatable {
         self.workers = workers
         self.token = token
         self.staticDirectory = staticDirectory
+        self.allowsInsecureBinding = allowsInsecureBinding
+    }
+
+    /// Whether `host` reaches only this machine.
+    public var isLoopback: Bool {
+        let host = host.lowercased()
+        return host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
     }
 
     /// Checks the values that need no file system: the host, the port range, the worker count and the token.
@@ -50,6 +60,12 @@ public struct ServerConfiguration: Sendable, Equatable {
         }
         guard workers >= 1 else {
             throw .invalid(field: "workers", reason: "\(workers) is not a positive number of workers")
+        }
+        if token == nil && !isLoopback && !allowsInsecureBinding {
+            throw .invalid(
+                field: "host",
+                reason: "\(host) is reachable from other machines: set a token (--token or LORAD_TOKEN), "
+                    + "or pass --insecure")
         }
         if let token {
             // A token with spaces or control characters cannot travel in an `Authorization: Bearer` header.

@@ -3,20 +3,42 @@ import Logging
 import NIOCore
 import ServiceLifecycle
 
-/// Runs the server until SIGTERM or SIGINT, then shuts it down gracefully: it stops accepting connections,
-/// lets requests in flight finish, and returns.
+/// Runs the server until SIGTERM or SIGINT, then shuts it down gracefully: open event streams end (clients
+/// reconnect to the next server), the HTTP server stops accepting and lets requests in flight finish, and the
+/// running jobs save their state and go back to the queue.
 ///
-/// The application is one service of a `ServiceGroup`, which shuts its services down in reverse order: services
-/// added later (the store, then the workers) go before it in the list, so that the server stops first.
+/// Before anything runs, the data directory is locked and recovered (`StartupRecovery`) and the models folders are
+/// scanned. A `ServiceGroup` shuts its services down in reverse order, hence the order of the list.
 public func runServer(
     configuration: ServerConfiguration,
+    datasets: @Sendable (ServerServices) -> any DatasetMaterializing = { StoredDatasetFolder(services: $0) },
+    devices: [WorkerPool.Device],
+    timing: WorkerPool.Timing = WorkerPool.Timing(),
     logger: Logger = Logger(label: "lorad.server"),
     onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
 ) async throws {
+    let lock = try DataDirectoryLock(dataDirectory: configuration.dataDirectory)
     let services = try ServerServices.open(configuration: configuration)
+    try StartupRecovery.run(services, logger: logger)
+    try ModelCatalog.refresh(folders: configuration.modelsDirectories, database: services.database, logger: logger)
+
+    let workers = WorkerPool(
+        services: services, devices: devices, datasets: datasets(services), timing: timing, logger: logger)
     let application = buildApplication(services: services, logger: logger, onServerRunning: onServerRunning)
     let group = ServiceGroup(
         configuration: ServiceGroupConfiguration(
-            services: [application], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            services: [workers, application, EventStreamCloser(changes: services.changes)],
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
     try await group.run()
+    withExtendedLifetime(lock) {}
+}
+
+/// Closes the change hub at shutdown, which ends every open event stream, so that the HTTP server can drain.
+struct EventStreamCloser: Service {
+    let changes: JobChangeHub
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        changes.close()
+    }
 }

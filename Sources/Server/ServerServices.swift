@@ -1,16 +1,30 @@
 import Foundation
 import Store
 
-/// What the routes and workers share: the configuration, the database and the blob store of the data directory.
+/// What the routes and workers share: the configuration, the database and the blob store of the data directory, the
+/// news of job changes and the jobs running now.
 public struct ServerServices: Sendable {
     public let configuration: ServerConfiguration
     public let database: StoreDatabase
     public let blobs: BlobStore
+    public let changes: JobChangeHub
+    public let running: RunningJobs
 
-    public init(configuration: ServerConfiguration, database: StoreDatabase, blobs: BlobStore) {
+    public init(
+        configuration: ServerConfiguration, database: StoreDatabase, blobs: BlobStore,
+        changes: JobChangeHub = JobChangeHub(), running: RunningJobs = RunningJobs()
+    ) {
         self.configuration = configuration
         self.database = database
         self.blobs = blobs
+        self.changes = changes
+        self.running = running
+    }
+
+    /// Where a job's files live while it runs (its dataset folder, outputs, caches); deleted when it ends.
+    public func workFolder(ofJob id: String) -> URL {
+        configuration.dataDirectory.appendingPathComponent("work", isDirectory: true)
+            .appendingPathComponent(id, isDirectory: true)
     }
 
     /// Opens the data directory's database (migrating it) and blob store.

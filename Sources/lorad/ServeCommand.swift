@@ -39,10 +39,24 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Folder of static files served at /.")
     var staticDir = "./static"
 
+    @Flag(help: "Allow listening on a non-loopback address without a token (anyone who can reach it can use it).")
+    var insecure = false
+
+    @Option(
+        parsing: .unconditional,
+        help: "Seconds between a running job's resume-state saves (what a crash can lose at most).")
+    var saveStateEvery = 300
+
     func run() async throws {
         let configuration = try serverConfiguration(environment: ProcessInfo.processInfo.environment)
         let logger = Logger(label: "lorad.server")
-        try await runServer(configuration: configuration, logger: logger) { channel in
+        guard saveStateEvery >= 1 else {
+            throw UsageError("--save-state-every: \(saveStateEvery) is not a positive number of seconds")
+        }
+        try await runServer(
+            configuration: configuration, devices: Array(repeating: .cpu, count: configuration.workers),
+            timing: WorkerPool.Timing(stateSaveInterval: .seconds(saveStateEvery)), logger: logger
+        ) { channel in
             let port = channel.localAddress?.port ?? configuration.port
             let host = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
             // Unbuffered, so that a supervisor or test reading a pipe sees it at once.
@@ -57,7 +71,7 @@ struct ServeCommand: AsyncParsableCommand {
             modelsDirectories: try modelsDir.map { try existingDirectory($0, option: "--models-dir") },
             datasetRoots: try datasetRoot.map { try existingDirectory($0, option: "--dataset-root") },
             workers: workers, token: token ?? environment["LORAD_TOKEN"],
-            staticDirectory: URL(fileURLWithPath: staticDir))
+            staticDirectory: URL(fileURLWithPath: staticDir), allowsInsecureBinding: insecure)
         do {
             try configuration.validate()
         } catch .invalid(let field, let reason) {

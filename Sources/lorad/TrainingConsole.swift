@@ -35,6 +35,8 @@ final class TrainingConsole: @unchecked Sendable {
             case .checkpoint(let checkpoint):
                 message(
                     "saved \(checkpoint.url.path) (step \(checkpoint.step), sha256 \(checkpoint.sha256.prefix(12)))")
+            case .stateSaved(_, let folder):
+                message("saved the training state to \(folder.path)")
             case .log(let level, let text):
                 message(level == .info ? text : "\(level.rawValue): \(text)")
             }
@@ -72,6 +74,7 @@ final class TrainingConsole: @unchecked Sendable {
         case .cachingLatents(let done, let total): done == 0 ? "caching latents of \(total) images" : nil
         case .training: "training"
         case .stopped: "stopped; the state is saved, resume with --set resume=<state folder>"
+        case .canceled: "canceled"
         case .finished: "finished"
         }
     }

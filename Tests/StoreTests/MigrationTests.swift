@@ -25,7 +25,8 @@ import Testing
     /// A shipped migration never changes (a database that applied it would not see the change): this list records each
     /// one's sha256 when it ships. A new migration adds a line; a changed digest means a shipped file was edited.
     static let shippedDigests = [
-        "0001_initial.sql": "b8910560d502dc14b8f7a74ad5b852b446f176d77ad9c7ec377aea3cfb4b8ac5"
+        "0001_initial.sql": "b8910560d502dc14b8f7a74ad5b852b446f176d77ad9c7ec377aea3cfb4b8ac5",
+        "0002_job_outputs.sql": "9498f6c872b956fc7673bced97bc969f1e07fd8b48531a110205035f6c5fd992",
     ]
 
     @Test func shippedMigrationsAreUnchanged() throws {

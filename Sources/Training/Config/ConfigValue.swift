@@ -1,7 +1,7 @@
 import Foundation
 
 /// A value read from a TOML or JSON configuration, before it is checked against the option it sets.
-public indirect enum ConfigValue: Sendable, Equatable, CustomStringConvertible, Decodable {
+public indirect enum ConfigValue: Sendable, Equatable, CustomStringConvertible, Codable {
     case string(String)
     case integer(Int)
     case double(Double)
@@ -32,6 +32,20 @@ public indirect enum ConfigValue: Sendable, Equatable, CustomStringConvertible, 
             throw DecodingError.dataCorruptedError(
                 in: container, debugDescription: "an unsupported value (give a string, number, boolean, array or table)"
             )
+        }
+    }
+
+    /// Encodes as the JSON it was read from, so that a server can store and return a job's options.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .string(let text): try container.encode(text)
+        case .integer(let number): try container.encode(number)
+        case .double(let number): try container.encode(number)
+        case .bool(let flag): try container.encode(flag)
+        case .array(let items): try container.encode(items)
+        case .table(let entries): try container.encode(entries)
+        case .null: try container.encodeNil()
         }
     }
 

@@ -9,6 +9,8 @@ public enum TrainingEvent: Codable, Sendable {
     case validation(step: Int, loss: Float)
     case sample(TrainingSample)
     case checkpoint(TrainingCheckpoint)
+    /// The resume state (weights, optimizer, position, randomness) was written to `folder` after `step`.
+    case stateSaved(step: Int, folder: URL)
     case log(TrainingLogLevel, String)
 }
 
@@ -19,6 +21,8 @@ public enum TrainingPhase: Codable, Sendable, Equatable {
     case training
     /// Stopped on request after saving its state (Ctrl-C, a server shutdown); `resume` continues it.
     case stopped
+    /// Stopped on a cancel request, without saving anything.
+    case canceled
     case finished
 }
 

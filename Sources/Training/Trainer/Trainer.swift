@@ -12,6 +12,9 @@ public final class Trainer {
     let cacheDirectory: URL?
     let events: @Sendable (TrainingEvent) -> Void
 
+    /// The file in a resume-state folder (`save_state`, `resume`) that holds the whole state.
+    public static let resumeStateFileName = ResumeState.fileName
+
     /// `cacheDirectory` holds `cache_latents_to_disk` files (default: `<output_dir>/.latent-cache`).
     public init(
         config: TrainingConfig, backend: any Backend, control: TrainingControl = TrainingControl(),

@@ -30,6 +30,10 @@ extension TrainingSession {
                 try optimizerStep(losses: lossesThisStep)
                 lossesThisStep = []
                 try afterStep(control: control)
+                if control.isCancelRequested {
+                    events(.phase(.canceled))
+                    return false
+                }
                 if control.isStopRequested {
                     try saveState(named: "\(outputName)-state")
                     events(.phase(.stopped))
@@ -124,6 +128,7 @@ extension TrainingSession {
             try saveCheckpoint(named: "\(outputName)-step\(String(format: "%08d", step))", isFinal: false)
         }
         if Self.isMultiple(step, of: config.validateEveryNSteps) { try validate() }
+        if control.takeStateSaveRequest() { try saveState(named: "\(outputName)-state") }
     }
 
     /// Whether an `every` setting falls on `value` (unset or 0: never).

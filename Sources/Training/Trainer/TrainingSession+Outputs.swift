@@ -40,7 +40,7 @@ extension TrainingSession {
             randomOffset: tape.randomOffset, smoothedLoss: smoothedLoss, optimizerType: config.optimizerType,
             parameters: parameters.values, optimizer: optimizer.state())
         try state.write(to: outputDirectory.appendingPathComponent(name), parameterShapes: parameters.shapes)
-        events(.log(.info, "saved the training state to \(outputDirectory.appendingPathComponent(name).path)"))
+        events(.stateSaved(step: position.step, folder: outputDirectory.appendingPathComponent(name)))
     }
 
     /// Continues from a saved state: weights, optimizer, position and randomness.

@@ -1,0 +1,199 @@
+import Foundation
+import GRDB
+import Logging
+import Synchronization
+import ServiceLifecycle
+import Store
+import Tensors
+import Training
+
+/// The training workers, one per device: each claims the next queued job, runs it on a thread of its own, records
+/// how it ended, and waits for the next. On a graceful shutdown every running job saves its state and goes back to
+/// the queue, to continue at the next start.
+public final class WorkerPool: Service, Sendable {
+    /// One worker's device.
+    public struct Device: Sendable {
+        /// Shown in `GET /v1/system`: `cpu`, `cuda:0`, …
+        public var name: String
+        /// Makes the backend a job runs on (one per job, so nothing of a failed job lingers).
+        public var makeBackend: @Sendable () throws -> any Backend
+
+        public init(name: String, makeBackend: @escaping @Sendable () throws -> any Backend) {
+            self.name = name
+            self.makeBackend = makeBackend
+        }
+
+        public static let cpu = Device(name: "cpu") { CPUBackend() }
+    }
+
+    /// How often a running job saves its resume state (so a crash loses at most this much work), the heartbeat, and
+    /// how often an idle worker looks at the queue when no news wakes it.
+    public struct Timing: Sendable {
+        public var stateSaveInterval: Duration
+        public var heartbeatInterval: Duration = .seconds(10)
+        public var idlePollInterval: Duration = .seconds(5)
+
+        public init(stateSaveInterval: Duration = .seconds(300)) {
+            self.stateSaveInterval = stateSaveInterval
+        }
+    }
+
+    let services: ServerServices
+    let devices: [Device]
+    let datasets: any DatasetMaterializing
+    let timing: Timing
+    let logger: Logger
+    private let shuttingDown = Mutex(false)
+
+    public init(
+        services: ServerServices, devices: [Device], datasets: any DatasetMaterializing, timing: Timing = Timing(),
+        logger: Logger
+    ) {
+        self.services = services
+        self.devices = devices
+        self.datasets = datasets
+        self.timing = timing
+        self.logger = logger
+    }
+
+    private var isShuttingDown: Bool { shuttingDown.withLock { $0 } }
+
+    public func run() async throws {
+        // A graceful shutdown and a cancellation both stop the running jobs after they save their state.
+        await withTaskCancellationHandler {
+            await withGracefulShutdownHandler {
+                await withTaskGroup(of: Void.self) { group in
+                    for (index, device) in devices.enumerated() {
+                        let id = "worker-\(index)"
+                        services.running.register(worker: id, device: device.name)
+                        group.addTask { await self.work(as: id, on: device) }
+                    }
+                }
+            } onGracefulShutdown: {
+                self.shutDown()
+            }
+        } onCancel: {
+            self.shutDown()
+        }
+    }
+
+    private func shutDown() {
+        shuttingDown.withLock { $0 = true }
+        services.running.stopAll()
+    }
+
+    private func work(as workerID: String, on device: Device) async {
+        let wakes = WakeStream(changes: services.changes, heartbeat: timing.idlePollInterval)
+        var iterator = wakes.makeAsyncIterator()
+        while !isShuttingDown {
+            let job: Job?
+            do {
+                job = try await services.database.writer.write { db in
+                    guard let job = try Job.claimNext(worker: workerID, db) else { return nil }
+                    try JobEventLog.append(job.id, .state(JobStateEvent(state: .preparing)), db)
+                    return job
+                }
+            } catch {
+                logger.error("\(workerID): cannot claim a job: \(error)")
+                job = nil
+            }
+            if let job {
+                services.changes.publish(.job(id: job.id))
+                await run(job, as: workerID, on: device)
+                continue
+            }
+            if await iterator.next() == nil {
+                // The hub closed (a shutdown under way): poll until this pool is told too.
+                do { try await Task.sleep(for: timing.idlePollInterval) } catch { return }
+            }
+        }
+    }
+
+    private func run(_ job: Job, as workerID: String, on device: Device) async {
+        logger.info("\(workerID) runs job \(job.id)")
+        let control = TrainingControl()
+        services.running.start(job.id, on: workerID, control: control)
+        defer { services.running.finish(job.id, on: workerID) }
+        // A shutdown that began while the job was being claimed still reaches it.
+        if isShuttingDown { control.requestStop() }
+
+        let timers = Task {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    while !Task.isCancelled {
+                        try? await Task.sleep(for: self.timing.stateSaveInterval)
+                        control.requestStateSave()
+                    }
+                }
+                group.addTask {
+                    while !Task.isCancelled {
+                        try? await Task.sleep(for: self.timing.heartbeatInterval)
+                        _ = try? await self.services.database.writer.write { db in
+                            try db.execute(
+                                sql: "UPDATE jobs SET heartbeat_at = ? WHERE id = ? AND worker = ?",
+                                arguments: [UnixMilliseconds.now(), job.id, workerID])
+                        }
+                    }
+                }
+            }
+        }
+        let services = self.services
+        let datasets = self.datasets
+        let logger = self.logger
+        let outcome = await Self.onOwnThread {
+            do {
+                let execution = JobExecution(
+                    job: job, services: services, datasets: datasets, backend: try device.makeBackend(),
+                    control: control, logger: logger)
+                return execution.run()
+            } catch {
+                return .failed("the device \(device.name) is not usable: \(error)")
+            }
+        }
+        timers.cancel()
+        do {
+            try await record(outcome, of: job.id)
+        } catch {
+            logger.error("job \(job.id): cannot record its end (\(outcome)): \(error)")
+        }
+        services.changes.publish(.job(id: job.id))
+        logger.info("\(workerID) ended job \(job.id): \(outcome)")
+    }
+
+    /// Writes how the run ended, unless someone moved the job first (a cancel, which already wrote its state).
+    private func record(_ outcome: JobExecution.Outcome, of id: String) async throws {
+        let running: Set<JobState> = [.preparing, .training]
+        try await services.database.writer.write { db in
+            switch outcome {
+            case .finished:
+                if try Job.transition(id, from: running, to: .succeeded, db) != nil {
+                    try JobEventLog.append(id, .state(JobStateEvent(state: .succeeded)), db)
+                }
+            case .stopped:
+                if try Job.transition(id, from: running, to: .queued, db) != nil {
+                    try JobEventLog.append(
+                        id, .log(level: .notice, message: "the server stopped; the job continues from its saved state"),
+                        db)
+                    try JobEventLog.append(id, .state(JobStateEvent(state: .queued)), db)
+                }
+            case .canceled:
+                return
+            case .failed(let reason):
+                if try Job.transition(id, from: running, to: .failed, error: reason, db) != nil {
+                    try JobEventLog.append(id, .error(message: reason), db)
+                    try JobEventLog.append(id, .state(JobStateEvent(state: .failed, error: reason)), db)
+                }
+            }
+        }
+    }
+
+    /// Runs `body` on a new thread with a large stack (training is long and blocking: it must not hold one of the
+    /// few cooperative threads of Swift concurrency).
+    private static func onOwnThread<Result: Sendable>(_ body: @escaping @Sendable () -> Result) async -> Result {
+        await withCheckedContinuation { continuation in
+            let thread = Thread { continuation.resume(returning: body()) }
+            thread.stackSize = 16 << 20
+            thread.start()
+        }
+    }
+}
