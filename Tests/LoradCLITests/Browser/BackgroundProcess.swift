@@ -6,12 +6,16 @@ final class BackgroundProcess {
     let name: String
     private let process: Process
     private let directory: URL
+    private let stdoutURL: URL
+    private let stderrURL: URL
 
     /// Starts `executable arguments…`; the output files live in a new temporary folder removed by `stop()`.
     init(name: String, executable: URL, arguments: [String], environment: [String: String]? = nil) throws {
         self.name = name
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("lorad-\(name)-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        stdoutURL = directory.appendingPathComponent("stdout")
+        stderrURL = directory.appendingPathComponent("stderr")
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
@@ -22,9 +26,6 @@ final class BackgroundProcess {
         try process.run()
         self.process = process
     }
-
-    private var stdoutURL: URL { directory.appendingPathComponent("stdout") }
-    private var stderrURL: URL { directory.appendingPathComponent("stderr") }
 
     /// Everything the process wrote to stdout and stderr so far.
     var output: String {

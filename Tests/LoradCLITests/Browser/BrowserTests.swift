@@ -52,7 +52,8 @@ final class BrowserTests {
             #expect(options["max_train_steps"] as? Int == 1600)
             #expect(options["optimizer_type"] as? String == "AdamW")
 
-            // An edit in the editor reaches the form field.
+            // An edit in the editor (under its disclosure) reaches the form field.
+            try await browser.click(try await browser.element("details.json summary"))
             let editor = try await browser.element("#json-editor")
             try await browser.clear(editor)
             try await browser.sendKeys(#"{"network_dim": 16, "seed": 7}"#, to: editor)
@@ -141,14 +142,12 @@ final class BrowserTests {
         let executable = try #require(ChromeDriver.executable, "chromedriver is not on PATH")
         let driver = try BackgroundProcess(name: "chromedriver", executable: executable, arguments: ["--port=0"])
         processes.append(driver)
-        let port = try await driver.waitForLine(
+        let announced = try await driver.waitForLine(
             startingWith: "ChromeDriver was started successfully on port ", timeout: .seconds(30))
-        let url = try #require(
-            port.flatMap {
-                URL(string: "http://127.0.0.1:\($0.trimmingCharacters(in: CharacterSet(charactersIn: ".")))")
-            },
+        let port = try #require(
+            announced.flatMap { Int($0.trimmingCharacters(in: CharacterSet(charactersIn: "."))) },
             "chromedriver did not start:\n\(driver.output)")
-        let session = try await WebDriverSession.headlessChromium(driver: url)
+        let session = try await WebDriverSession.headlessChromium(driverPort: port)
         do {
             try await body(session)
         } catch {

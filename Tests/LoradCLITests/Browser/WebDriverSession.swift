@@ -1,9 +1,5 @@
 import Foundation
 
-#if canImport(FoundationNetworking)
-    import FoundationNetworking
-#endif
-
 /// A W3C WebDriver session with a browser, spoken as plain JSON over HTTP (no Selenium): the few commands the
 /// browser tests need.
 struct WebDriverSession: Sendable {
@@ -13,13 +9,14 @@ struct WebDriverSession: Sendable {
     }
 
     /// The W3C key under which an element reference travels.
-    private static let elementKey = "element-6066-11e4-a52f-4d65726c656d"
+    private static let elementKey = "element-6066-11e4-a52e-4f735466cecf"
 
-    let driver: URL
+    /// The port chromedriver listens on (127.0.0.1).
+    let driverPort: Int
     let id: String
 
     /// Opens a session with headless Chromium that records the browser's console (`goog:loggingPrefs`).
-    static func headlessChromium(driver: URL) async throws(WebDriverError) -> WebDriverSession {
+    static func headlessChromium(driverPort: Int) async throws(WebDriverError) -> WebDriverSession {
         let capabilities: [String: Any] = [
             "browserName": "chrome",
             "goog:chromeOptions": [
@@ -29,12 +26,11 @@ struct WebDriverSession: Sendable {
             "goog:loggingPrefs": ["browser": "ALL"],
         ]
         let value = try await command(
-            driver.appendingPathComponent("session"), method: "POST",
-            body: ["capabilities": ["alwaysMatch": capabilities]])
+            "/session", port: driverPort, method: "POST", body: ["capabilities": ["alwaysMatch": capabilities]])
         guard let sessionID = (value as? [String: Any])?["sessionId"] as? String else {
             throw .malformedAnswer("POST /session", String(describing: value))
         }
-        return WebDriverSession(driver: driver, id: sessionID)
+        return WebDriverSession(driverPort: driverPort, id: sessionID)
     }
 
     /// Loads `url` and waits for its `load` event.
@@ -86,41 +82,35 @@ struct WebDriverSession: Sendable {
 
     /// Ends the session and closes the browser.
     func delete() async throws(WebDriverError) {
-        _ = try await Self.command(sessionURL, method: "DELETE", body: nil)
+        _ = try await Self.command("/session/\(id)", port: driverPort, method: "DELETE", body: nil)
     }
 
-    private var sessionURL: URL { driver.appendingPathComponent("session").appendingPathComponent(id) }
-
     private func call(_ path: String, body: [String: Any]) async throws(WebDriverError) -> Any {
-        try await Self.command(sessionURL.appendingPathComponent(path), method: "POST", body: body)
+        try await Self.command("/session/\(id)/\(path)", port: driverPort, method: "POST", body: body)
     }
 
     /// Sends one command and returns the answer's `value`; a WebDriver error answer becomes `.command`.
-    private static func command(_ url: URL, method: String, body: [String: Any]?) async throws(WebDriverError) -> Any {
-        var request = URLRequest(url: url, timeoutInterval: 120)
-        request.httpMethod = method
-        let what = "\(method) \(url.path)"
+    private static func command(
+        _ path: String, port: Int, method: String, body: [String: Any]?
+    ) async throws(WebDriverError) -> Any {
+        let what = "\(method) \(path)"
+        let response: LoopbackHTTP.Response
+        let object: Any
         do {
-            if let body {
-                request.httpBody = try JSONSerialization.data(withJSONObject: body)
-                request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-            }
-            let (data, response) = try await URLSession.shared.data(for: request)
-            let object = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
-            let value = (object as? [String: Any])?["value"] ?? NSNull()
-            let status = (response as? HTTPURLResponse)?.statusCode ?? 0
-            guard (200..<300).contains(status) else {
-                let error = value as? [String: Any]
-                throw WebDriverError.command(
-                    what, status: status, error: error?["error"] as? String ?? "",
-                    message: error?["message"] as? String ?? "")
-            }
-            return value
-        } catch let error as WebDriverError {
-            throw error
+            let data = try body.map { try JSONSerialization.data(withJSONObject: $0) }
+            response = try LoopbackHTTP.exchange(method: method, port: port, path: path, body: data)
+            object = try JSONSerialization.jsonObject(with: response.body, options: [.fragmentsAllowed])
         } catch {
-            throw .transport(what, error.localizedDescription)
+            throw .transport(what, String(describing: error))
         }
+        let value = (object as? [String: Any])?["value"] ?? NSNull()
+        guard (200..<300).contains(response.status) else {
+            let error = value as? [String: Any]
+            throw .command(
+                what, status: response.status, error: error?["error"] as? String ?? "",
+                message: error?["message"] as? String ?? "")
+        }
+        return value
     }
 }
 
