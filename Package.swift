@@ -14,10 +14,12 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
-        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/vapor/multipart-kit", exact: "4.7.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.65.0"),
     ],
     targets: [
         // System libraries (Debian: libopenblas-dev, zlib1g-dev, libjpeg62-turbo-dev, libpng-dev, libwebp-dev).
@@ -59,9 +61,13 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "Store", "Training", "Diffusion", "Tensors",
+                "Store", "Training", "Diffusion", "Tensors", "Imaging", "CZlib",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "MultipartKit", package: "multipart-kit"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -80,7 +86,10 @@ let package = Package(
         // SwiftPM has no globs: list each new migration here (a MigrationTests case fails if one is missing).
         .target(
             name: "SchemaMigrations", path: "Migrations", exclude: ["README.md"],
-            resources: [.copy("0001_initial.sql"), .copy("0002_job_outputs.sql")]),
+            resources: [
+                .copy("0001_initial.sql"), .copy("0002_job_outputs.sql"), .copy("0003_datasets.sql"),
+                .copy("0004_webhooks.sql"),
+            ]),
         .executableTarget(
             name: "lorad",
             dependencies: [
@@ -108,12 +117,20 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
-        .testTarget(name: "LoradCLITests", dependencies: ["lorad", "SafeTensors"]),
+        .testTarget(
+            name: "LoradCLITests",
+            dependencies: [
+                "lorad", "SafeTensors", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "Store", "Training", "SafeTensors", "TestSupport",
+                "Server", "Store", "Training", "SafeTensors", "Imaging", "CZlib", "TestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

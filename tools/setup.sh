@@ -10,9 +10,11 @@ packages=(
   libpng-dev        # PNG decoding for training images (all bit depths, palettes, interlacing)
   libwebp-dev       # WebP decoding for training images (lossy, lossless, alpha)
   libsqlite3-dev    # SQLite for the server's records, linked by GRDB
+  libcurl4-openssl-dev  # libcurl, which FoundationNetworking's URLSession (webhook deliveries) links in a static build
   pkg-config        # how SwiftPM finds the libraries above
   chromium          # headless browser for the web page's end-to-end test (Tests/LoradCLITests/Browser)
   chromium-driver   # chromedriver, the WebDriver server that test drives Chromium through
+  curl jq           # the README's curl session, which a test runs as written
 )
 
 missing=()

@@ -31,12 +31,13 @@ public func buildApplication(
             logger: logger))
 
     HealthController().addRoutes(to: router)
-    MetricsController(registry: PrometheusMetrics.registry).addRoutes(to: router)
+    MetricsController(registry: PrometheusMetrics.registry, services: services).addRoutes(to: router)
     ModelsController(services: services).addRoutes(to: router)
     JobsController(services: services).addRoutes(to: router)
     JobOutputsController(services: services).addRoutes(to: router)
     EventStreamController(services: services).addRoutes(to: router)
     SystemController(services: services).addRoutes(to: router)
+    DatasetController(services: services).addRoutes(to: router)
 
     return Application(
         router: router,

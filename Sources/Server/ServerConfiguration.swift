@@ -20,8 +20,14 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var staticDirectory: URL
     /// Whether a non-loopback address may be bound without a token (`--insecure`).
     public var allowsInsecureBinding: Bool
+    /// How long an event stream may stay silent before a heartbeat comment (proxies drop idle connections).
+    public var eventHeartbeatInterval: Duration = .seconds(15)
+    /// How much a dataset import may take in.
+    public var datasetLimits: DatasetLimits
+    /// Signs the webhook deliveries of jobs that bring no secret of their own; without it such jobs are refused.
+    public var webhookSecret: String?
 
-    /// Default values: 127.0.0.1:7878, `./data`, one worker, no token, `./static`.
+    /// Default values: 127.0.0.1:7878, `./data`, one worker, no token, `./static`, no webhook secret.
     public init(
         host: String = "127.0.0.1",
         port: Int = 7878,
@@ -31,7 +37,9 @@ public struct ServerConfiguration: Sendable, Equatable {
         workers: Int = 1,
         token: String? = nil,
         staticDirectory: URL = URL(fileURLWithPath: "static"),
-        allowsInsecureBinding: Bool = false
+        allowsInsecureBinding: Bool = false,
+        datasetLimits: DatasetLimits = DatasetLimits(),
+        webhookSecret: String? = nil
     ) {
         self.host = host
         self.port = port
@@ -42,6 +50,8 @@ public struct ServerConfiguration: Sendable, Equatable {
         self.token = token
         self.staticDirectory = staticDirectory
         self.allowsInsecureBinding = allowsInsecureBinding
+        self.datasetLimits = datasetLimits
+        self.webhookSecret = webhookSecret
     }
 
     /// Whether `host` reaches only this machine.
@@ -50,7 +60,8 @@ public struct ServerConfiguration: Sendable, Equatable {
         return host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
     }
 
-    /// Checks the values that need no file system: the host, the port range, the worker count and the token.
+    /// Checks the values that need no file system: the host, the port range, the worker count, the token, the
+    /// dataset limits and the webhook secret.
     public func validate() throws(ServerConfigurationError) {
         if host.isEmpty || host.contains(where: \.isWhitespace) {
             throw .invalid(field: "host", reason: "'\(host)' is not a host name or address")
@@ -67,11 +78,24 @@ public struct ServerConfiguration: Sendable, Equatable {
                 reason: "\(host) is reachable from other machines: set a token (--token or LORAD_TOKEN), "
                     + "or pass --insecure")
         }
+        guard datasetLimits.maxUploadBytes > 0 else {
+            throw .invalid(field: "max-upload-bytes", reason: "\(datasetLimits.maxUploadBytes) is not a positive size")
+        }
+        guard datasetLimits.maxExpandedBytes > 0 else {
+            throw .invalid(
+                field: "max-expanded-bytes", reason: "\(datasetLimits.maxExpandedBytes) is not a positive size")
+        }
+        guard datasetLimits.maxFiles > 0 else {
+            throw .invalid(field: "max-dataset-files", reason: "\(datasetLimits.maxFiles) is not a positive count")
+        }
         if let token {
             // A token with spaces or control characters cannot travel in an `Authorization: Bearer` header.
             guard !token.isEmpty, token.unicodeScalars.allSatisfy({ (0x21...0x7E).contains($0.value) }) else {
                 throw .invalid(field: "token", reason: "a token must be non-empty printable ASCII without spaces")
             }
+        }
+        if let webhookSecret, let problem = JobWebhook.secretProblem(webhookSecret) {
+            throw .invalid(field: "webhook-secret", reason: "a webhook secret \(problem)")
         }
     }
 }

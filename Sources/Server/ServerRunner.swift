@@ -8,10 +8,11 @@ import ServiceLifecycle
 /// running jobs save their state and go back to the queue.
 ///
 /// Before anything runs, the data directory is locked and recovered (`StartupRecovery`) and the models folders are
-/// scanned. A `ServiceGroup` shuts its services down in reverse order, hence the order of the list.
+/// scanned. A `ServiceGroup` shuts its services down in reverse order, hence the order of the list: the event streams
+/// end, the HTTP server drains, the workers save their jobs' states, and the webhook deliveries stop last, after the
+/// attempts in flight (what is left pending is sent after the next start).
 public func runServer(
     configuration: ServerConfiguration,
-    datasets: @Sendable (ServerServices) -> any DatasetMaterializing = { StoredDatasetFolder(services: $0) },
     devices: [WorkerPool.Device],
     timing: WorkerPool.Timing = WorkerPool.Timing(),
     logger: Logger = Logger(label: "lorad.server"),
@@ -22,12 +23,14 @@ public func runServer(
     try StartupRecovery.run(services, logger: logger)
     try ModelCatalog.refresh(folders: configuration.modelsDirectories, database: services.database, logger: logger)
 
-    let workers = WorkerPool(
-        services: services, devices: devices, datasets: datasets(services), timing: timing, logger: logger)
+    let workers = WorkerPool(services: services, devices: devices, timing: timing, logger: logger)
     let application = buildApplication(services: services, logger: logger, onServerRunning: onServerRunning)
+    let webhooks = WebhookDeliveryService(
+        database: services.database, serverSecret: configuration.webhookSecret,
+        logger: Logger(label: "lorad.webhooks"))
     let group = ServiceGroup(
         configuration: ServiceGroupConfiguration(
-            services: [workers, application, EventStreamCloser(changes: services.changes)],
+            services: [webhooks, workers, application, EventStreamCloser(changes: services.changes)],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
     try await group.run()
     withExtendedLifetime(lock) {}

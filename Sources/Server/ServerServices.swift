@@ -27,8 +27,13 @@ public struct ServerServices: Sendable {
             .appendingPathComponent(id, isDirectory: true)
     }
 
-    /// Opens the data directory's database (migrating it) and blob store.
+    /// Opens the data directory's database (migrating it) and blob store, and empties `<data-dir>/tmp/`, where
+    /// requests stage their files: what is there was left by a process that stopped mid-request.
     public static func open(configuration: ServerConfiguration) throws -> ServerServices {
+        let staging = configuration.dataDirectory.appendingPathComponent("tmp", isDirectory: true)
+        for leftover in (try? FileManager.default.contentsOfDirectory(atPath: staging.path)) ?? [] {
+            try? FileManager.default.removeItem(at: staging.appendingPathComponent(leftover))
+        }
         let database = try StoreDatabase(dataDirectory: configuration.dataDirectory)
         let blobs = try BlobStore(dataDirectory: configuration.dataDirectory)
         return ServerServices(configuration: configuration, database: database, blobs: blobs)

@@ -19,7 +19,7 @@ enum StartupRecovery {
             }
             return jobs
         }
-        for job in requeued { logger.notice("job \(job.id) was interrupted; it is queued again") }
+        for job in requeued { logger.notice("interrupted job queued again", metadata: ["job": "\(job.id)"]) }
         let report = try services.database.collectUnreferencedBlobs(in: services.blobs)
         if !report.deletedBlobs.isEmpty || report.deletedTemporaryFiles > 0 {
             logger.info(

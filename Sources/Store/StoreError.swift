@@ -24,6 +24,10 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
     case invalidJSON(field: String)
     /// An idempotency key came back with a job that differs from the one first submitted with it.
     case idempotencyKeyReused(key: String)
+    /// A dataset image's path could escape the dataset folder or is not a usable file name.
+    case unsafeDatasetPath(String, reason: String)
+    /// An image row given to `Dataset.insert` belongs to another dataset.
+    case datasetMismatch(image: String)
 
     public var description: String {
         switch self {
@@ -49,6 +53,10 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
             return "\(field): not valid JSON"
         case .idempotencyKeyReused(let key):
             return "idempotency key \"\(key)\" was already used for a different job"
+        case .unsafeDatasetPath(let path, let reason):
+            return "dataset path \"\(path)\": \(reason)"
+        case .datasetMismatch(let image):
+            return "image \(image) belongs to another dataset"
         }
     }
 }

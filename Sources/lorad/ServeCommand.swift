@@ -39,6 +39,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Folder of static files served at /.")
     var staticDir = "./static"
 
+    @Option(help: "Log lines as text, or as one JSON object per line (for log collectors): text or json.")
+    var logFormat: LogFormat = .text
+
+    enum LogFormat: String, ExpressibleByArgument, CaseIterable { case text, json }
+
     @Flag(help: "Allow listening on a non-loopback address without a token (anyone who can reach it can use it).")
     var insecure = false
 
@@ -47,8 +52,25 @@ struct ServeCommand: AsyncParsableCommand {
         help: "Seconds between a running job's resume-state saves (what a crash can lose at most).")
     var saveStateEvery = 300
 
+    @Option(parsing: .unconditional, help: "Largest dataset upload request body, in bytes.")
+    var maxUploadBytes: Int64 = DatasetLimits().maxUploadBytes
+
+    @Option(parsing: .unconditional, help: "Most bytes a dataset archive may unpack to.")
+    var maxExpandedBytes: Int64 = DatasetLimits().maxExpandedBytes
+
+    @Option(parsing: .unconditional, help: "Most files (images and captions) in one dataset.")
+    var maxDatasetFiles: Int = DatasetLimits().maxFiles
+
+    @Option(
+        help: """
+            Secret (16-256 printable ASCII characters) signing the webhooks of jobs without their own \
+            webhook_secret (default: the LORAD_WEBHOOK_SECRET environment variable).
+            """)
+    var webhookSecret: String?
+
     func run() async throws {
         let configuration = try serverConfiguration(environment: ProcessInfo.processInfo.environment)
+        if logFormat == .json { LoggingSystem.bootstrap(JSONLogHandler.init(label:)) }
         let logger = Logger(label: "lorad.server")
         guard saveStateEvery >= 1 else {
             throw UsageError("--save-state-every: \(saveStateEvery) is not a positive number of seconds")
@@ -71,11 +93,19 @@ struct ServeCommand: AsyncParsableCommand {
             modelsDirectories: try modelsDir.map { try existingDirectory($0, option: "--models-dir") },
             datasetRoots: try datasetRoot.map { try existingDirectory($0, option: "--dataset-root") },
             workers: workers, token: token ?? environment["LORAD_TOKEN"],
-            staticDirectory: URL(fileURLWithPath: staticDir), allowsInsecureBinding: insecure)
+            staticDirectory: URL(fileURLWithPath: staticDir), allowsInsecureBinding: insecure,
+            datasetLimits: DatasetLimits(
+                maxUploadBytes: maxUploadBytes, maxExpandedBytes: maxExpandedBytes, maxFiles: maxDatasetFiles),
+            webhookSecret: webhookSecret ?? environment["LORAD_WEBHOOK_SECRET"])
         do {
             try configuration.validate()
         } catch .invalid(let field, let reason) {
-            let option = field == "token" && token == nil ? "LORAD_TOKEN" : "--\(field)"
+            let option =
+                switch field {
+                case "token" where token == nil: "LORAD_TOKEN"
+                case "webhook-secret" where webhookSecret == nil: "LORAD_WEBHOOK_SECRET"
+                default: "--\(field)"
+                }
             throw UsageError("\(option): \(reason)")
         }
         do {

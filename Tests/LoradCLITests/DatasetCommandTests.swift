@@ -16,7 +16,8 @@ import Testing
     /// Copies a fixture image to `path` under the scratch folder.
     func image(_ fixture: String, to path: String) throws {
         let target = scratch.appendingPathComponent(path)
-        try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
         try FileManager.default.copyItem(at: Self.images.appendingPathComponent(fixture), to: target)
     }
 
@@ -70,7 +71,9 @@ import Testing
         ] {
             let outcome = try LoradProcess.run(["dataset", "check", data] + arguments)
             #expect(outcome.status == 2, "\(arguments): \(outcome.stderr)")
-            #expect(outcome.stderrLines.count == 1 && outcome.stderr.hasPrefix("lorad: --"), "\(arguments): \(outcome.stderr)")
+            #expect(
+                outcome.stderrLines.count == 1 && outcome.stderr.hasPrefix("lorad: --"),
+                "\(arguments): \(outcome.stderr)")
         }
         #expect(try LoradProcess.run(["dataset", "check"]).status == 2)
     }

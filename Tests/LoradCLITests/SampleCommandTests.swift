@@ -41,7 +41,8 @@ import Testing
             "--width", try #require(metadata["pipe.width"]), "--height", try #require(metadata["pipe.height"]),
             "--steps", try #require(metadata["pipe.steps"]), "--cfg-scale", try #require(metadata["pipe.guidance"]),
             "--seed", "1",
-            "--latents", try latentsFile("in.safetensors", shape: latents.shape, values: golden.floats("pipe.latents_in")),
+            "--latents",
+            try latentsFile("in.safetensors", shape: latents.shape, values: golden.floats("pipe.latents_in")),
         ]
         if let negative = metadata["pipe.negative_prompt"], negative != "null" {
             arguments += ["--negative-prompt", negative]
@@ -94,13 +95,19 @@ import Testing
         BadArguments(description: "width not a multiple of 8") { _ in ["--width", "36"] },
         BadArguments(description: "cuda") { _ in ["--device", "cuda"] },
         BadArguments(description: "latents of the wrong shape") { test in
-            ["--latents", try test.latentsFile("small.safetensors", shape: [1, 4, 2, 2], values: .init(repeating: 0, count: 16))]
+            [
+                "--latents",
+                try test.latentsFile("small.safetensors", shape: [1, 4, 2, 2], values: .init(repeating: 0, count: 16)),
+            ]
         },
         BadArguments(description: "latents under another name") { test in
             let golden = try SampleCommandTests.golden("sd15-tiny")
             let shape = try #require(golden["pipe.latents_in"]?.shape)
-            return ["--latents", try test.latentsFile(
-                "noise.safetensors", shape: shape, values: golden.floats("pipe.latents_in"), tensor: "noise")]
+            return [
+                "--latents",
+                try test.latentsFile(
+                    "noise.safetensors", shape: shape, values: golden.floats("pipe.latents_in"), tensor: "noise"),
+            ]
         },
         BadArguments(description: "missing model") { test in
             ["--model", test.scratch.appendingPathComponent("nowhere").path]
@@ -117,7 +124,8 @@ import Testing
     func badArgumentExitsWithStatus2(_ bad: BadArguments) throws {
         let png = scratch.appendingPathComponent("bad.png")
         // Later options win in ArgumentParser, so the bad one follows a valid run's arguments.
-        let outcome = try LoradProcess.run(try goldenArguments("sd15-tiny") + ["--out", png.path] + bad.arguments(self))
+        let outcome = try LoradProcess.run(
+            try goldenArguments("sd15-tiny") + ["--out", png.path] + bad.arguments(self))
         #expect(outcome.status == 2, "stderr: \(outcome.stderr)")
         #expect(outcome.stderrLines.count == 1, "stderr: \(outcome.stderr)")
         #expect(!FileManager.default.fileExists(atPath: png.path))

@@ -64,8 +64,14 @@ import Testing
         (["--workers", "0"], "--workers"),
         (["--host", ""], "--host"),
         (["--token", "two words"], "--token"),
+        (["--webhook-secret", "too short"], "--webhook-secret"),
         (["--models-dir", "/nonexistent/lorad-models"], "--models-dir"),
         (["--dataset-root", "/nonexistent/lorad-datasets"], "--dataset-root"),
+        (["--host", "0.0.0.0"], "--host"),
+        (["--save-state-every", "0"], "--save-state-every"),
+        (["--max-upload-bytes", "0"], "--max-upload-bytes"),
+        (["--max-expanded-bytes", "-1"], "--max-expanded-bytes"),
+        (["--max-dataset-files", "0"], "--max-dataset-files"),
     ])
     func badValuesAreUsageErrors(arguments: [String], option: String) throws {
         let outcome = try LoradProcess.run(
@@ -81,5 +87,16 @@ import Testing
         let outcome = try LoradProcess.run(["serve", "--data-dir", file.appendingPathComponent("data").path])
         #expect(outcome.status == 2)
         #expect(outcome.stderr.contains("--data-dir"), "\(outcome.stderr)")
+    }
+
+    /// A second server on the same data directory would requeue the first one's running jobs as crashed.
+    @Test func aSecondServerOnTheSameDataDirectoryIsRefused() async throws {
+        let dataDirectory = scratch.appendingPathComponent("data").path
+        let first = try await ServerProcess(["--data-dir", dataDirectory], logs: scratch)
+        let second = try LoradProcess.run(["serve", "--port", "0", "--data-dir", dataDirectory])
+        #expect(second.status != 0)
+        #expect(second.stderr.contains("in use by another lorad server"), "\(second.stderr)")
+        try await first.stop(with: SIGTERM)
+        #expect(first.process.terminationStatus == 0)
     }
 }

@@ -5,7 +5,8 @@ import Testing
 
 @testable import Server
 
-@Suite struct HealthAndMetricsTests {
+/// Serialized: the process has one metrics registry, and the job gauges are set at each scrape.
+@Suite(.serialized) struct HealthAndMetricsTests {
     @Test func healthzAnswersOK() async throws {
         try await testApplication(testConfiguration()).test(.router) { client in
             let response = try await client.execute(uri: "/healthz", method: .get)
@@ -33,6 +34,16 @@ import Testing
                 let count = try #require(healthLine?.split(separator: " ").last.flatMap { Double($0) })
                 #expect(count >= 1)
             }
+        }
+    }
+
+    @Test func metricsCountTheJobsOfEachState() async throws {
+        let server = try TestServer()
+        try await server.application.test(.router) { client in
+            for _ in 0..<2 { _ = try await client.post("/v1/jobs", json: server.jobBody()) }
+            let text = bodyString(try await client.execute(uri: "/metrics", method: .get))
+            #expect(text.contains("lorad_jobs{state=\"queued\"} 2"), "\(text)")
+            #expect(text.contains("lorad_jobs{state=\"training\"} 0"))
         }
     }
 }

@@ -22,6 +22,11 @@ import Testing
             let config = try #require(job["config"] as? [String: Any])
             #expect(config["network_dim"] as? Int == 4)
             #expect(config["model"] == nil && config["dataset"] == nil)
+            let effective = try #require(job["effective_config"] as? [String: Any])
+            #expect(effective["network_dim"] as? Int == 4)
+            #expect(effective["train_batch_size"] as? Int == 1)
+            #expect(effective["optimizer_type"] as? String == "AdamW")
+            #expect(effective["train_data_dir"] == nil && effective["output_dir"] == nil)
 
             let events = try await server.services.database.writer.read { db in try JobEvent.after(0, jobID: id, db) }
             #expect(events.map(\.type) == ["state"])
@@ -63,6 +68,14 @@ import Testing
         (#"{"priority": 100000}"#, "priority"),
         (#"{"optimizer_type": "NoSuchOptimizer"}"#, "optimizer_type"),
         (#"{"learning_rate": -1}"#, "learning_rate"),
+        (#"{"webhook_url": "ftp://example.com/hook", "webhook_secret": "0123456789abcdef"}"#, "webhook_url"),
+        (#"{"webhook_url": "https://example.com/hook"}"#, "webhook_secret"),
+        (#"{"webhook_url": 7}"#, "webhook_url"),
+        (
+            #"{"webhook_url": "https://example.com/h", "webhook_secret": "0123456789abcdef", "webhook_events": ["x"]}"#,
+            "webhook_events"
+        ),
+        (#"{"webhook_events": ["state"]}"#, "webhook_events"),
     ])
     func anInvalidJobIsRefusedNamingTheField(change: String, field: String) async throws {
         let server = try TestServer()
@@ -202,6 +215,33 @@ import Testing
             #expect(byID["sdxl-tiny.safetensors"]?["format"] as? String == "single_file")
             #expect(byID["sd2-tiny"]?["architecture"] as? String == "sd2")
             #expect((byID["sd15-tiny"]?["size"] as? Int ?? 0) > 0)
+        }
+    }
+
+    /// A job's webhook is stored with it (its secret never shown), and its events are queued for delivery.
+    @Test func aJobsWebhookIsShownWithoutItsSecretAndGetsItsEvents() async throws {
+        let server = try TestServer()
+        try await server.application.test(.router) { client in
+            let secret = "a-webhook-secret-of-the-job"
+            let response = try await client.post(
+                "/v1/jobs",
+                json: server.jobBody(extra: [
+                    "webhook_url": "https://example.com/lorad", "webhook_events": ["state", "checkpoint"],
+                    "webhook_secret": secret,
+                ]))
+            #expect(response.status == .created)
+            let job = try jsonObject(response)
+            #expect(job["webhook_url"] as? String == "https://example.com/lorad")
+            #expect(job["webhook_events"] as? [String] == ["state", "checkpoint"])
+            #expect(!bodyString(response).contains(secret))
+            let config = try #require(job["config"] as? [String: Any])
+            #expect(config["webhook_url"] == nil && config["webhook_secret"] == nil)
+            let id = try #require(job["id"] as? String)
+            _ = try await client.execute(uri: "/v1/jobs/\(id)/cancel", method: .post)
+            let deliveries = try await server.services.database.writer.read { db in
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM webhook_deliveries WHERE job_id = ?", arguments: [id])
+            }
+            #expect(deliveries == 2)
         }
     }
 }

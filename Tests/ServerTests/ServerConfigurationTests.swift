@@ -11,7 +11,16 @@ import Testing
         #expect(configuration.dataDirectory.lastPathComponent == "data")
         #expect(configuration.workers == 1)
         #expect(configuration.token == nil)
+        #expect(configuration.datasetLimits.maxUploadBytes == 4 << 30)
+        #expect(configuration.datasetLimits.maxExpandedBytes == 8 << 30)
+        #expect(configuration.datasetLimits.maxFiles == 20_000)
+        #expect(configuration.webhookSecret == nil)
         try configuration.validate()
+    }
+
+    @Test func acceptsAWebhookSecretOfPrintableASCII() throws {
+        try ServerConfiguration(webhookSecret: "sixteen chars ok").validate()
+        try ServerConfiguration(webhookSecret: String(repeating: "~", count: 256)).validate()
     }
 
     @Test(arguments: [
@@ -23,6 +32,12 @@ import Testing
         (ServerConfiguration(token: ""), "token"),
         (ServerConfiguration(token: "has space"), "token"),
         (ServerConfiguration(token: "tab\t"), "token"),
+        (ServerConfiguration(datasetLimits: DatasetLimits(maxUploadBytes: 0)), "max-upload-bytes"),
+        (ServerConfiguration(datasetLimits: DatasetLimits(maxExpandedBytes: -1)), "max-expanded-bytes"),
+        (ServerConfiguration(datasetLimits: DatasetLimits(maxFiles: 0)), "max-dataset-files"),
+        (ServerConfiguration(webhookSecret: "too short"), "webhook-secret"),
+        (ServerConfiguration(webhookSecret: String(repeating: "s", count: 257)), "webhook-secret"),
+        (ServerConfiguration(webhookSecret: "sixteen-chars-ok\u{7}"), "webhook-secret"),
     ])
     func rejectsBadValues(configuration: ServerConfiguration, field: String) {
         #expect {

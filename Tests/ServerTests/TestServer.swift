@@ -16,8 +16,10 @@ struct TestServer {
     let services: ServerServices
     let datasetID = "5f0c3a9e-0000-4000-8000-00000000da7a"
 
-    init(token: String? = nil) throws {
-        services = try ServerServices.open(configuration: try testConfiguration(token: token))
+    init(token: String? = nil, heartbeat: Duration = .seconds(15)) throws {
+        var configuration = try testConfiguration(token: token)
+        configuration.eventHeartbeatInterval = heartbeat
+        services = try ServerServices.open(configuration: configuration)
         try ModelCatalog.refresh(
             folders: [Fixtures.root.appendingPathComponent("models")], database: services.database,
             logger: Logger(label: "test"))
@@ -29,8 +31,7 @@ struct TestServer {
     /// A worker pool over this server's data directory, with a short state-save interval.
     func workers(stateSaveInterval: Duration = .seconds(300)) -> WorkerPool {
         WorkerPool(
-            services: services, devices: [.cpu], datasets: StoredDatasetFolder(services: services),
-            timing: WorkerPool.Timing(stateSaveInterval: stateSaveInterval), logger: Logger(label: "test"))
+            services: services, devices: [.cpu], timing: WorkerPool.Timing(stateSaveInterval: stateSaveInterval), logger: Logger(label: "test"))
     }
 
     private func storeStripesDataset() throws {

@@ -27,6 +27,8 @@ import Testing
     static let shippedDigests = [
         "0001_initial.sql": "b8910560d502dc14b8f7a74ad5b852b446f176d77ad9c7ec377aea3cfb4b8ac5",
         "0002_job_outputs.sql": "9498f6c872b956fc7673bced97bc969f1e07fd8b48531a110205035f6c5fd992",
+        "0003_datasets.sql": "9b4bc29d334f240460b50b5ad2fe57c3bf0e057465b8fac71b70d8885e3a2ad6",
+        "0004_webhooks.sql": "6bf355b4ac1b0f91b56f6f22670ed0400b238e01240883e7dc0c2422ec140b78",
     ]
 
     @Test func shippedMigrationsAreUnchanged() throws {

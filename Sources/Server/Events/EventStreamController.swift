@@ -29,7 +29,9 @@ struct EventStreamController: Sendable {
         let lastSeen = try Self.lastEventID(request)
         _ = try await services.database.writer.read { db in try JobsController.job(id, db) }
         // Subscribed before the first read, so that no change between the read and the wait is missed.
-        let wakes = WakeStream(changes: services.changes) { $0 == .job(id: id) || $0 == .deleted(id: id) }
+        let wakes = WakeStream(changes: services.changes, heartbeat: services.configuration.eventHeartbeatInterval) {
+            $0 == .job(id: id) || $0 == .deleted(id: id)
+        }
         let database = services.database
         return Response(
             status: .ok, headers: Self.streamHeaders,
@@ -60,7 +62,7 @@ struct EventStreamController: Sendable {
 
     @Sendable func listEvents(_ request: Request, context: some RequestContext) async throws -> Response {
         let database = services.database
-        let wakes = WakeStream(changes: services.changes)
+        let wakes = WakeStream(changes: services.changes, heartbeat: services.configuration.eventHeartbeatInterval)
         return Response(
             status: .ok, headers: Self.streamHeaders,
             body: ResponseBody { writer in
@@ -87,7 +89,9 @@ struct EventStreamController: Sendable {
 
     /// `Last-Event-ID` (a reconnecting EventSource sends it) or `?after=`; 0 for the whole history.
     static func lastEventID(_ request: Request) throws -> Int64 {
-        let text = request.headers[values: HTTPField.Name("Last-Event-ID")!].first ?? request.uri.queryParameters["after"].map(String.init)
+        let text =
+            request.headers[values: HTTPField.Name("Last-Event-ID")!].first
+            ?? request.uri.queryParameters["after"].map(String.init)
         guard let text else { return 0 }
         guard let value = Int64(text), value >= 0 else {
             throw ProblemError.validation([

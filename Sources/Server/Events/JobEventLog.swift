@@ -116,11 +116,13 @@ struct JobCheckpointEvent: Codable, Sendable, Equatable {
 }
 
 enum JobEventLog {
-    /// Stores `payload` as the next event of job `jobID`. Call it inside the transaction that makes the change, and
-    /// publish the change to the hub once it commits.
+    /// Stores `payload` as the next event of job `jobID`, with its webhook delivery when the job's webhook wants it.
+    /// Call it inside the transaction that makes the change, and publish the change to the hub once it commits.
     @discardableResult
     static func append(_ jobID: String, _ payload: JobEventPayload, _ db: Database) throws -> JobEvent {
-        try JobEvent.append(
+        let event = try JobEvent.append(
             jobID: jobID, type: payload.type, data: String(decoding: try payload.json(), as: UTF8.self), db)
+        try WebhookOutbox.enqueue(event, db)
+        return event
     }
 }

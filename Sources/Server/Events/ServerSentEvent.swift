@@ -19,7 +19,4 @@ struct ServerSentEvent: Sendable, Equatable {
 
     /// A comment line that keeps proxies and clients from timing an idle stream out.
     static let heartbeat = ": heartbeat\n\n"
-
-    /// How long a stream may stay silent before a heartbeat.
-    static let heartbeatInterval: Duration = .seconds(15)
 }

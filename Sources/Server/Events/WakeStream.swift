@@ -9,7 +9,7 @@ struct WakeStream: AsyncSequence, Sendable {
     private let stream: AsyncStream<Wake>
 
     init(
-        changes: JobChangeHub, heartbeat: Duration = ServerSentEvent.heartbeatInterval,
+        changes: JobChangeHub, heartbeat: Duration,
         where isWanted: @escaping @Sendable (JobChangeHub.Change) -> Bool = { _ in true }
     ) {
         let subscription = changes.subscribe()

@@ -75,7 +75,8 @@ struct JobListQuery: Sendable {
     static func decodeCursor(_ cursor: String) -> (createdAt: Int64, id: String)? {
         var base64 = cursor.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         while base64.count % 4 != 0 { base64 += "=" }
-        guard cursor.count <= 200, let data = Data(base64Encoded: base64), let text = String(data: data, encoding: .utf8)
+        guard cursor.count <= 200, let data = Data(base64Encoded: base64),
+            let text = String(data: data, encoding: .utf8)
         else { return nil }
         let parts = text.split(separator: "/", maxSplits: 1)
         guard parts.count == 2, let createdAt = Int64(parts[0]) else { return nil }

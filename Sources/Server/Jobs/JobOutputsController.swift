@@ -93,7 +93,8 @@ struct JobOutputsController: Sendable {
         guard let step = Int(try context.parameters.require("step")), image.hasSuffix(".png"),
             let promptIndex = Int(image.dropLast(4))
         else {
-            throw ProblemError(.notFound, detail: "sample images are at /v1/jobs/{id}/samples/{step}/{prompt_index}.png")
+            throw ProblemError(
+                .notFound, detail: "sample images are at /v1/jobs/{id}/samples/{step}/{prompt_index}.png")
         }
         let sample = try await services.database.writer.read { db in
             _ = try JobsController.job(id, db)
@@ -173,7 +174,8 @@ struct JobOutputsController: Sendable {
             HTTPField.Name("X-Checksum-SHA256")!: sha256,
         ]
         if let match = request.headers[.ifNoneMatch],
-            match.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == etag || $0 == "*" })
+            match.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == etag || $0 == "*" }
+            )
         {
             return Response(status: .notModified, headers: headers)
         }

@@ -11,6 +11,7 @@ struct JobSubmission: Sendable {
     var modelID: String
     var datasetID: String
     var priority: Int
+    var webhook: Webhook?
     /// What the options accepted without using (an option lorad ignores, a setting turned on by another).
     var notices: [ConfigNotice]
 
@@ -29,10 +30,18 @@ struct JobSubmission: Sendable {
 
     static let priorityRange = -1000...1000
 
+    /// The job's webhook fields, checked by `JobWebhook.validate`.
+    struct Webhook: Sendable {
+        var url: String
+        var events: [String]?
+        var secret: String?
+    }
+
     /// Checks `object` (the decoded body) against the database's models and datasets. `idempotencyKey`, when
     /// given, also fixes the seed a job without one gets, so that repeating the request repeats the job.
     static func check(
-        _ object: [String: ConfigValue], idempotencyKey: String?, scratchFolder: URL, _ db: Database
+        _ object: [String: ConfigValue], idempotencyKey: String?, scratchFolder: URL, serverWebhookSecret: String?,
+        _ db: Database
     ) throws(ProblemError) -> JobSubmission {
         var errors: [ProblemError.FieldError] = []
         func fail(_ field: String, _ message: String) { errors.append(.init(field: field, message: message)) }
@@ -60,7 +69,9 @@ struct JobSubmission: Sendable {
             if model == nil { fail("model", "no model has the id \"\(modelID)\" (GET /v1/models lists them)") }
         }
         let datasetID = takeIdentifier("dataset")
-        if let datasetID, (try? Row.fetchOne(db, sql: "SELECT 1 FROM datasets WHERE id = ?", arguments: [datasetID])) == nil {
+        if let datasetID,
+            (try? Row.fetchOne(db, sql: "SELECT 1 FROM datasets WHERE id = ?", arguments: [datasetID])) == nil
+        {
             fail("dataset", "no dataset has the id \"\(datasetID)\" (GET /v1/datasets lists them)")
         }
         var priority = 0
@@ -71,6 +82,8 @@ struct JobSubmission: Sendable {
                 fail("priority", "must be an integer from \(priorityRange.lowerBound) to \(priorityRange.upperBound)")
             }
         }
+
+        let webhook = takeWebhook(from: &options, serverSecret: serverWebhookSecret, fail: fail)
 
         for key in options.keys.sorted() {
             if let reason = serverChosenOptions[key] { fail(key, reason) }
@@ -105,7 +118,41 @@ struct JobSubmission: Sendable {
         }
         guard errors.isEmpty, let modelID, let datasetID else { throw .validation(errors) }
         return JobSubmission(
-            options: options, modelID: modelID, datasetID: datasetID, priority: priority, notices: notices)
+            options: options, modelID: modelID, datasetID: datasetID, priority: priority, webhook: webhook,
+            notices: notices)
+    }
+
+    /// Takes `webhook_url`, `webhook_events` and `webhook_secret` out of the options and checks them.
+    private static func takeWebhook(
+        from options: inout [String: ConfigValue], serverSecret: String?, fail: (String, String) -> Void
+    ) -> Webhook? {
+        var hasWrongType = false
+        func string(_ field: String) -> String? {
+            switch options.removeValue(forKey: field) {
+            case nil, .null?: return nil
+            case .string(let value)?: return value
+            case _?:
+                fail(field, "must be a string")
+                hasWrongType = true
+                return nil
+            }
+        }
+        let url = string("webhook_url")
+        let secret = string("webhook_secret")
+        var events: [String]?
+        switch options.removeValue(forKey: "webhook_events") {
+        case nil, .null?: break
+        case .array(let items)? where items.allSatisfy({ if case .string = $0 { true } else { false } }):
+            events = items.compactMap { if case .string(let name) = $0 { name } else { nil } }
+        case _?:
+            fail("webhook_events", "must be a list of event type names")
+            hasWrongType = true
+        }
+        guard !hasWrongType else { return nil }
+        let problems = JobWebhook.validate(url: url, events: events, secret: secret, serverSecret: serverSecret)
+        for problem in problems { fail(problem.field, problem.message) }
+        guard problems.isEmpty, let url else { return nil }
+        return Webhook(url: url, events: events, secret: secret)
     }
 
     /// A job must have a seed to resume after a restart (the resume state checks it): a random one, or one derived

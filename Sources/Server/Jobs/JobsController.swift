@@ -34,7 +34,9 @@ struct JobsController: Sendable {
         }
         let scratch = services.workFolder(ofJob: "validation")
         let (resource, isNew): (JobResource, Bool) = try await services.database.writer.write { db in
-            let submission = try JobSubmission.check(object, idempotencyKey: key, scratchFolder: scratch, db)
+            let submission = try JobSubmission.check(
+                object, idempotencyKey: key, scratchFolder: scratch,
+                serverWebhookSecret: services.configuration.webhookSecret, db)
             let enqueued: Job.Enqueued
             do {
                 enqueued = try Job.enqueue(
@@ -47,6 +49,10 @@ struct JobsController: Sendable {
                     detail: "Idempotency-Key \"\(key)\" was used for a different job")
             }
             if enqueued.isNew {
+                if let webhook = submission.webhook {
+                    try JobWebhook.register(
+                        jobID: enqueued.job.id, url: webhook.url, events: webhook.events, secret: webhook.secret, db)
+                }
                 try JobEventLog.append(enqueued.job.id, .state(JobStateEvent(state: .queued)), db)
                 for notice in submission.notices {
                     try JobEventLog.append(enqueued.job.id, .log(level: .notice, message: notice.description), db)
@@ -80,7 +86,8 @@ struct JobsController: Sendable {
             let job = try Self.job(id, db)
             guard job.state != .preparing && job.state != .training else {
                 throw ProblemError(
-                    .conflict, detail: "job \(id) is \(job.state.rawValue): cancel it first (POST /v1/jobs/\(id)/cancel)")
+                    .conflict,
+                    detail: "job \(id) is \(job.state.rawValue): cancel it first (POST /v1/jobs/\(id)/cancel)")
             }
             _ = try Job.deleteOne(db, key: id)
         }
@@ -131,6 +138,12 @@ struct JobsController: Sendable {
         guard job.state == .training, let control = services.running.control(of: id) else {
             throw ProblemError(
                 .conflict, detail: "job \(id) is \(job.state.rawValue): only a training job can \(kind.rawValue) now")
+        }
+        if kind == .sample {
+            let prompts = try JobOptions.decode(job.config)["sample_prompts"]
+            guard let prompts, prompts != .null, prompts != .array([]) else {
+                throw ProblemError(.conflict, detail: "job \(id) has no sample_prompts to render")
+            }
         }
         switch kind {
         case .sample: control.requestSample()

@@ -40,7 +40,9 @@ public enum ModelCatalog {
         try database.writer.write { db in
             // A path recorded under another id (its folder was given differently before) takes the new id's row.
             for model in models {
-                try db.execute(sql: "DELETE FROM models WHERE path = ? AND id <> ? AND id NOT IN (SELECT model_id FROM jobs)", arguments: [model.path, model.id])
+                try db.execute(
+                    sql: "DELETE FROM models WHERE path = ? AND id <> ? AND id NOT IN (SELECT model_id FROM jobs)",
+                    arguments: [model.path, model.id])
                 try model.upsert(db)
             }
         }
@@ -49,8 +51,9 @@ public enum ModelCatalog {
 
     /// Bytes of a file, or of every file under a folder.
     static func diskSize(of url: URL) -> Int64 {
-        guard let enumerator = FileManager.default.enumerator(
-            at: url, includingPropertiesForKeys: [.fileSizeKey, .isRegularFileKey])
+        guard
+            let enumerator = FileManager.default.enumerator(
+                at: url, includingPropertiesForKeys: [.fileSizeKey, .isRegularFileKey])
         else {
             return Int64((try? url.resourceValues(forKeys: [.fileSizeKey]).fileSize) ?? 0)
         }

@@ -14,11 +14,20 @@ struct JobExecution {
         case stopped
         case canceled
         case failed(String)
+
+        /// The metrics label.
+        var label: String {
+            switch self {
+            case .finished: "finished"
+            case .stopped: "stopped"
+            case .canceled: "canceled"
+            case .failed: "failed"
+            }
+        }
     }
 
     let job: Job
     let services: ServerServices
-    let datasets: any DatasetMaterializing
     let backend: any Backend
     let control: TrainingControl
     let logger: Logger
@@ -31,7 +40,8 @@ struct JobExecution {
             if try trainer.run() { return .finished }
             return control.isCancelRequested ? .canceled : .stopped
         } catch let error as ConfigError {
-            return .failed("the job's options no longer load: \(error.issues.map(\.description).joined(separator: "; "))")
+            return .failed(
+                "the job's options no longer load: \(error.issues.map(\.description).joined(separator: "; "))")
         } catch {
             return control.isCancelRequested ? .canceled : .failed(String(describing: error))
         }
@@ -49,7 +59,8 @@ struct JobExecution {
         else {
             throw ExecutionError("the base model \(job.modelID) is no longer in the models folder")
         }
-        try datasets.materialize(datasetID: job.datasetID, into: datasetFolder)
+        try DatasetMaterializer(database: services.database, blobs: services.blobs)
+            .materialize(datasetID: job.datasetID, into: datasetFolder)
 
         var resumeFolder: URL?
         if let state = job.resumeStateSHA256 {

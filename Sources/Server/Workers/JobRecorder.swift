@@ -30,7 +30,7 @@ final class JobRecorder: Sendable {
         } catch is JobNotRunning {
             return
         } catch {
-            logger.error("job \(jobID): cannot record an event: \(error)")
+            logger.error("cannot record a job event", metadata: ["job": "\(jobID)", "error": "\(error)"])
         }
     }
 
@@ -61,6 +61,7 @@ final class JobRecorder: Sendable {
                     arguments: [json, UnixMilliseconds.now(), jobID])
                 try JobEventLog.append(jobID, .progress(payload), db)
             }
+            PrometheusMetrics.trainingSteps.increment()
         case .validation(let step, let loss):
             try append(.validation(step: step, loss: loss))
         case .sample(let sample):
@@ -89,7 +90,8 @@ final class JobRecorder: Sendable {
             }
         case .stateSaved(let step, let folder):
             let blob = try services.blobs.put(
-                contentsOf: folder.appendingPathComponent(Trainer.resumeStateFileName), mediaType: "application/octet-stream")
+                contentsOf: folder.appendingPathComponent(Trainer.resumeStateFileName),
+                mediaType: "application/octet-stream")
             try write { db in
                 try blob.register(db)
                 try db.execute(

@@ -1,9 +1,9 @@
 import Foundation
 import GRDB
 import Logging
-import Synchronization
 import ServiceLifecycle
 import Store
+import Synchronization
 import Tensors
 import Training
 
@@ -40,18 +40,15 @@ public final class WorkerPool: Service, Sendable {
 
     let services: ServerServices
     let devices: [Device]
-    let datasets: any DatasetMaterializing
     let timing: Timing
     let logger: Logger
     private let shuttingDown = Mutex(false)
 
     public init(
-        services: ServerServices, devices: [Device], datasets: any DatasetMaterializing, timing: Timing = Timing(),
-        logger: Logger
+        services: ServerServices, devices: [Device], timing: Timing = Timing(), logger: Logger
     ) {
         self.services = services
         self.devices = devices
-        self.datasets = datasets
         self.timing = timing
         self.logger = logger
     }
@@ -94,7 +91,7 @@ public final class WorkerPool: Service, Sendable {
                     return job
                 }
             } catch {
-                logger.error("\(workerID): cannot claim a job: \(error)")
+                logger.error("cannot claim a job", metadata: ["worker": "\(workerID)", "error": "\(error)"])
                 job = nil
             }
             if let job {
@@ -110,7 +107,7 @@ public final class WorkerPool: Service, Sendable {
     }
 
     private func run(_ job: Job, as workerID: String, on device: Device) async {
-        logger.info("\(workerID) runs job \(job.id)")
+        logger.info("job started", metadata: ["job": "\(job.id)", "worker": "\(workerID)"])
         let control = TrainingControl()
         services.running.start(job.id, on: workerID, control: control)
         defer { services.running.finish(job.id, on: workerID) }
@@ -138,12 +135,11 @@ public final class WorkerPool: Service, Sendable {
             }
         }
         let services = self.services
-        let datasets = self.datasets
         let logger = self.logger
         let outcome = await Self.onOwnThread {
             do {
                 let execution = JobExecution(
-                    job: job, services: services, datasets: datasets, backend: try device.makeBackend(),
+                    job: job, services: services, backend: try device.makeBackend(),
                     control: control, logger: logger)
                 return execution.run()
             } catch {
@@ -154,10 +150,13 @@ public final class WorkerPool: Service, Sendable {
         do {
             try await record(outcome, of: job.id)
         } catch {
-            logger.error("job \(job.id): cannot record its end (\(outcome)): \(error)")
+            logger.error(
+                "cannot record the end of a job",
+                metadata: ["job": "\(job.id)", "outcome": "\(outcome)", "error": "\(error)"])
         }
         services.changes.publish(.job(id: job.id))
-        logger.info("\(workerID) ended job \(job.id): \(outcome)")
+        PrometheusMetrics.jobRuns(outcome: outcome.label).increment()
+        logger.info("job ended", metadata: ["job": "\(job.id)", "worker": "\(workerID)", "outcome": "\(outcome)"])
     }
 
     /// Writes how the run ended, unless someone moved the job first (a cancel, which already wrote its state).

@@ -119,6 +119,12 @@ extension TrainingConfig {
         return LoadedTrainingConfig(config: config, notices: notices)
     }
 
+    /// Every option lorad implements with the value this config holds, defaults included: what a job really runs
+    /// with.
+    public var effectiveOptions: [String: ConfigValue] {
+        ConfigOptions.all.mapValues { $0.read(self) }
+    }
+
     private static func unknownKeyMessage(_ key: String) -> String {
         let others =
             Array(IgnoredOptions.noEffect.keys) + Array(IgnoredOptions.guiOnly)

@@ -20,6 +20,14 @@ struct ConfigOption {
     let apply: (ConfigValue, inout TrainingConfig, ValueOrigin) throws(ValueProblem) -> Void
     /// Puts the default back.
     let reset: (inout TrainingConfig) -> Void
+    /// The value the config holds now, as it would be written (for showing a job's effective options).
+    let read: (TrainingConfig) -> ConfigValue
+
+    private static func reading<Value>(_ field: WritableKeyPath<TrainingConfig, Value>) -> (TrainingConfig) ->
+        ConfigValue
+    {
+        { ConfigValue(reflecting: $0[keyPath: field]) }
+    }
 
     private static func resetting<Value>(_ field: WritableKeyPath<TrainingConfig, Value>) -> (inout TrainingConfig) ->
         Void
@@ -32,7 +40,7 @@ struct ConfigOption {
             name: name, kind: .bool,
             apply: { value, config, _ throws(ValueProblem) in
                 config[keyPath: field] = try ConfigValueReading.bool(value)
-            }, reset: resetting(field))
+            }, reset: resetting(field), read: reading(field))
     }
 
     static func integer(_ name: String, _ field: WritableKeyPath<TrainingConfig, Int>, _ range: NumberRange)
@@ -42,7 +50,7 @@ struct ConfigOption {
             name: name, kind: .integer,
             apply: { value, config, _ throws(ValueProblem) in
                 config[keyPath: field] = try ConfigValueReading.integer(value, range)
-            }, reset: resetting(field))
+            }, reset: resetting(field), read: reading(field))
     }
 
     /// An optional integer; with `zeroUnsets`, 0 means "off" as in the kohya GUI (and, for these options, in
@@ -58,7 +66,7 @@ struct ConfigOption {
                 } else {
                     config[keyPath: field] = try ConfigValueReading.integer(value, range)
                 }
-            }, reset: resetting(field))
+            }, reset: resetting(field), read: reading(field))
     }
 
     static func number(_ name: String, _ field: WritableKeyPath<TrainingConfig, Double>, _ range: NumberRange)
@@ -68,7 +76,7 @@ struct ConfigOption {
             name: name, kind: .number,
             apply: { value, config, _ throws(ValueProblem) in
                 config[keyPath: field] = try ConfigValueReading.number(value, range)
-            }, reset: resetting(field))
+            }, reset: resetting(field), read: reading(field))
     }
 
     static func optionalNumber(
@@ -87,7 +95,7 @@ struct ConfigOption {
                     }
                     config[keyPath: field] = number
                 }
-            }, reset: resetting(field))
+            }, reset: resetting(field), read: reading(field))
     }
 
     static func text(_ name: String, _ field: WritableKeyPath<TrainingConfig, String>) -> ConfigOption {
@@ -95,7 +103,7 @@ struct ConfigOption {
             name: name, kind: .string,
             apply: { value, config, _ throws(ValueProblem) in
                 config[keyPath: field] = try ConfigValueReading.string(value)
-            }, reset: resetting(field))
+            }, reset: resetting(field), read: reading(field))
     }
 
     static func optionalText(_ name: String, _ field: WritableKeyPath<TrainingConfig, String?>) -> ConfigOption {
@@ -103,7 +111,7 @@ struct ConfigOption {
             name: name, kind: .string,
             apply: { value, config, _ throws(ValueProblem) in
                 config[keyPath: field] = try ConfigValueReading.string(value)
-            }, reset: resetting(field))
+            }, reset: resetting(field), read: reading(field))
     }
 
     static func path(_ name: String, _ field: WritableKeyPath<TrainingConfig, String?>) -> ConfigOption {
@@ -111,7 +119,7 @@ struct ConfigOption {
             name: name, kind: .string,
             apply: { value, config, origin throws(ValueProblem) in
                 config[keyPath: field] = try ConfigValueReading.path(value, base: origin.baseDirectory)
-            }, reset: resetting(field))
+            }, reset: resetting(field), read: reading(field))
     }
 
     static func choice<Choice: RawRepresentable & CaseIterable>(
@@ -121,7 +129,7 @@ struct ConfigOption {
             name: name, kind: .string,
             apply: { value, config, _ throws(ValueProblem) in
                 config[keyPath: field] = try parseChoice(value, Choice.self)
-            }, reset: resetting(field))
+            }, reset: resetting(field), read: reading(field))
     }
 
     static func optionalChoice<Choice: RawRepresentable & CaseIterable>(
@@ -131,7 +139,7 @@ struct ConfigOption {
             name: name, kind: .string,
             apply: { value, config, _ throws(ValueProblem) in
                 config[keyPath: field] = try parseChoice(value, Choice.self)
-            }, reset: resetting(field))
+            }, reset: resetting(field), read: reading(field))
     }
 
     static func parseChoice<Choice: RawRepresentable & CaseIterable>(_ value: ConfigValue, _: Choice.Type)
@@ -149,6 +157,6 @@ struct ConfigOption {
         _ name: String, _ kind: OptionKind, _ field: WritableKeyPath<TrainingConfig, some Any>,
         _ apply: @escaping (ConfigValue, inout TrainingConfig, ValueOrigin) throws(ValueProblem) -> Void
     ) -> ConfigOption {
-        ConfigOption(name: name, kind: kind, apply: apply, reset: resetting(field))
+        ConfigOption(name: name, kind: kind, apply: apply, reset: resetting(field), read: reading(field))
     }
 }

@@ -96,3 +96,28 @@ extension ConfigValue {
         }
     }
 }
+
+extension ConfigValue {
+    /// A stored option value as it would be written: numbers, flags, text and lists as themselves, an unset value as
+    /// null, an enumeration as its raw name, a `ConfigValueConvertible` as it says, any other value (a resolution) as
+    /// its description.
+    init(reflecting value: Any) {
+        switch value {
+        case let flag as Bool: self = .bool(flag)
+        case let number as Int: self = .integer(number)
+        case let number as Double: self = .double(number)
+        case let number as Float: self = .double(Double(number))
+        case let text as String: self = .string(text)
+        case let convertible as any ConfigValueConvertible: self = convertible.configValue
+        case let choice as any RawRepresentable<String>: self = .string(choice.rawValue)
+        case let list as [Any]: self = .array(list.map(ConfigValue.init(reflecting:)))
+        default:
+            let mirror = Mirror(reflecting: value)
+            if mirror.displayStyle == .optional {
+                self = mirror.children.first.map { ConfigValue(reflecting: $0.value) } ?? .null
+            } else {
+                self = .string(String(describing: value))
+            }
+        }
+    }
+}
