@@ -90,7 +90,8 @@ final class BrowserTests {
             try await type("64", into: "#field-resolution", browser)
             try await type("4", into: "#field-max_train_steps", browser)
             try await type("2", into: "#field-sample_every_n_steps", browser)
-            try await type("zkz stripes", into: "#field-sample_prompts", browser)
+            // A small, short sample: sd-scripts' default (512 pixels, 30 steps) takes minutes on a CPU.
+            try await type("zkz stripes --w 64 --h 64 --s 4 --d 1", into: "#field-sample_prompts", browser)
 
             // A value the server refuses comes back as a message next to its field, and no job starts.
             try await type("0", into: "#field-network_dim", browser)
@@ -106,7 +107,7 @@ final class BrowserTests {
                 "the job page", in: browser, server,
                 script: "return location.hash.startsWith('#/jobs/') || null")
             let outcome = try await waitFor(
-                "progress and a loaded sample image", in: browser, server, timeout: .seconds(480),
+                "progress and a loaded sample image", in: browser, server, timeout: .seconds(300),
                 script: """
                     const state = document.querySelector('h1 .state')?.textContent;
                     if (state === 'failed' || state === 'canceled') {
