@@ -12,6 +12,8 @@ packages=(
   libsqlite3-dev    # SQLite for the server's records, linked by GRDB
   libcurl4-openssl-dev  # libcurl, which FoundationNetworking's URLSession (webhook deliveries) links in a static build
   pkg-config        # how SwiftPM finds the libraries above
+  chromium          # headless browser for the web page's end-to-end test (Tests/LoradCLITests/Browser)
+  chromium-driver   # chromedriver, the WebDriver server that test drives Chromium through
   curl jq           # the README's curl session, which a test runs as written
 )
 
