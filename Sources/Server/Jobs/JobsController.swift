@@ -32,6 +32,7 @@ struct JobsController: Sendable {
                 .badRequest, title: "Bad Idempotency-Key",
                 detail: "Idempotency-Key must have 1 to \(Self.maxIdempotencyKeyLength) characters")
         }
+        // Stands in for the paths a worker chooses at run time while the options are checked; never created.
         let scratch = services.workFolder(ofJob: "validation")
         let (resource, isNew): (JobResource, Bool) = try await services.database.writer.write { db in
             let submission = try JobSubmission.check(

@@ -107,7 +107,7 @@ final class BrowserTests {
                 "the job page", in: browser, server,
                 script: "return location.hash.startsWith('#/jobs/') || null")
             let outcome = try await waitFor(
-                "progress and a loaded sample image", in: browser, server, timeout: .seconds(300),
+                "progress and a loaded sample image", in: browser, server, timeout: .seconds(600),
                 script: """
                     const state = document.querySelector('h1 .state')?.textContent;
                     if (state === 'failed' || state === 'canceled') {
@@ -134,7 +134,7 @@ final class BrowserTests {
             ],
             environment: ProcessInfo.processInfo.environment.filter { $0.key != "LORAD_TOKEN" })
         processes.append(server)
-        let address = try await server.waitForLine(startingWith: "listening on ", timeout: .seconds(60))
+        let address = try await server.waitForLine(startingWith: "listening on ", timeout: .seconds(300))
         return (server, try #require(address, "lorad serve printed no address:\n\(server.output)"))
     }
 
@@ -144,7 +144,7 @@ final class BrowserTests {
         let driver = try BackgroundProcess(name: "chromedriver", executable: executable, arguments: ["--port=0"])
         processes.append(driver)
         let announced = try await driver.waitForLine(
-            startingWith: "ChromeDriver was started successfully on port ", timeout: .seconds(30))
+            startingWith: "ChromeDriver was started successfully on port ", timeout: .seconds(300))
         let port = try #require(
             announced.flatMap { Int($0.trimmingCharacters(in: CharacterSet(charactersIn: "."))) },
             "chromedriver did not start:\n\(driver.output)")
@@ -168,13 +168,14 @@ final class BrowserTests {
     /// Polls `script` (a function body) until it returns something other than null; fails with the page's text and
     /// the server's output after `timeout`.
     private func waitFor(
-        _ what: String, in browser: WebDriverSession, _ server: BackgroundProcess, timeout: Duration = .seconds(30),
+        _ what: String, in browser: WebDriverSession, _ server: BackgroundProcess, timeout: Duration = .seconds(120),
         script source: String
     ) async throws -> Any {
         let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
+        while true {
             let value = try await browser.execute(source)
             if !(value is NSNull) { return value }
+            guard ContinuousClock.now < deadline else { break }
             try await Task.sleep(for: .milliseconds(250))
         }
         let page = try? await browser.execute("return document.querySelector('main').innerText")
