@@ -104,8 +104,8 @@ let package = Package(
         // Fixture locations, golden files and tolerance checks shared by the test targets.
         .target(name: "TestSupport", dependencies: ["Tensors", "SafeTensors"], path: "Tests/TestSupport"),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "SafeTensors"]),
-        .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"], exclude: ["Fixtures"]),
-        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "CZlib"], exclude: ["Fixtures"]),
+        .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "CZlib", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "DiffusionTests", dependencies: ["Diffusion", "Tensors", "SafeTensors", "TestSupport"]),
         .testTarget(name: "LoRATests", dependencies: ["LoRA", "Diffusion", "Tensors", "SafeTensors", "TestSupport"]),
         .testTarget(
@@ -122,7 +122,7 @@ let package = Package(
         .testTarget(
             name: "LoradCLITests",
             dependencies: [
-                "lorad", "SafeTensors", .product(name: "GRDB", package: "GRDB.swift"),
+                "lorad", "SafeTensors", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),

@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import GRDB
 import SafeTensors
+import TestSupport
 import Testing
 
 /// The real `lorad serve`, killed with SIGKILL at random moments of a training job and restarted each time: the job
@@ -53,8 +54,9 @@ import Testing
     }
 
     @Test func killedServersLoseNothingAndTheJobEndsAsIfNeverInterrupted() async throws {
-        var random = SeededRandom(seed: UInt64(Date().timeIntervalSince1970))
-        print("ServeCrashTests seed: \(random.seed)")
+        let seed = UInt64(Date().timeIntervalSince1970)
+        print("ServeCrashTests seed: \(seed) (the kill moments)")
+        var random = SplitMix64(seed: seed)
         var server = try await startServer()
         let dataset = try await server.object(
             "POST", "/v1/datasets", json: ["name": "stripes", "path": "stripes/train"])
@@ -152,24 +154,5 @@ import Testing
             try String.fetchOne(db, sql: "SELECT progress FROM jobs WHERE id = ?", arguments: [id])
                 .flatMap { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }?["step"] as? Int
         }
-    }
-}
-
-/// SplitMix64: the kill moments, reproducible from the printed seed.
-struct SeededRandom: RandomNumberGenerator {
-    let seed: UInt64
-    private var state: UInt64
-
-    init(seed: UInt64) {
-        self.seed = seed
-        state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import SafeTensors
+import TestSupport
 import Testing
 
 /// Seeded, deterministic mutation fuzzing: every mutated file either parses, and then all of its tensors are readable
@@ -9,7 +10,7 @@ struct FuzzTests {
     static let iterations = 4000
 
     @Test func mutatedFilesParseOrThrowButNeverCrash() throws {
-        var generator = SeededGenerator(seed: 0x5AFE_7E45)
+        var generator = SplitMix64(seed: 0x5AFE_7E45)
         let seeds = try Self.seeds()
         var parsed = 0
         var rejected = 0
@@ -40,15 +41,17 @@ struct FuzzTests {
         var everyDType = SafeTensorsWriter(metadata: ["format": "pt", "note": "fuzz \"seed\"\n"])
         for (index, dtype) in SafeTensorsDType.allCases.enumerated() {
             let count = 3 * dtype.byteSize * (index % 3 + 1)
-            try everyDType.add("t.\(dtype.rawValue)", dtype: dtype, shape: [3, index % 3 + 1],
-                               bytes: (0..<count).map { UInt8(truncatingIfNeeded: $0 * 31 + index) })
+            try everyDType.add(
+                "t.\(dtype.rawValue)", dtype: dtype, shape: [3, index % 3 + 1],
+                bytes: (0..<count).map { UInt8(truncatingIfNeeded: $0 * 31 + index) })
         }
         var shapes = SafeTensorsWriter()
         try shapes.add("scalar", shape: [], floats: [1.5], as: .float64)
         try shapes.add("empty", shape: [2, 0], floats: [], as: .bfloat16)
         try shapes.add("é/😀", shape: [4], floats: [1, -2, .nan, .infinity], as: .float16)
         try shapes.add("mask", dtype: .bool, shape: [3], bytes: [0, 1, 1])
-        let handWritten = rawFile("""
+        let handWritten = rawFile(
+            """
             { "b" : {"shape": [2], "dtype": "I16", "data_offsets": [4, 8]},
               "a": {"data_offsets": [0, 4], "dtype": "F32", "shape": [ ]}, "__metadata__": {"k": "v\\u00e9"} }
             """, data: Array(0..<8), pad: false)
@@ -58,7 +61,7 @@ struct FuzzTests {
 
     // MARK: Mutations
 
-    static func mutate(_ bytes: inout [UInt8], using generator: inout SeededGenerator) {
+    static func mutate(_ bytes: inout [UInt8], using generator: inout SplitMix64) {
         switch Int.random(in: 0..<8, using: &generator) {
         case 0:  // flip bits, mostly in the header where they matter most
             for _ in 0..<Int.random(in: 1...4, using: &generator) where !bytes.isEmpty {
@@ -94,9 +97,10 @@ struct FuzzTests {
                 header.replaceSubrange(range, with: Array((options.randomElement(using: &generator) ?? "").utf8))
             }
         case 5:  // replace a string (a dtype, key or metadata value) in the header
-            let replacements = SafeTensorsDType.allCases.map(\.rawValue) + [
-                "F128", "f32", "", "__metadata__", "dtype", "shape", "data_offsets", "a", "b", "\\u0000", "\\ud800",
-            ]
+            let replacements =
+                SafeTensorsDType.allCases.map(\.rawValue) + [
+                    "F128", "f32", "", "__metadata__", "dtype", "shape", "data_offsets", "a", "b", "\\u0000", "\\ud800",
+                ]
             editHeader(&bytes, using: &generator) { header, generator in
                 let strings = quotedContents(of: header)
                 guard let range = strings.randomElement(using: &generator) else { return }
@@ -135,8 +139,8 @@ struct FuzzTests {
     /// Applies `edit` to the header text and, most of the time, rewrites the length field (and sometimes the
     /// padding) to match, so the edit reaches the JSON and layout validation rather than stopping at the length.
     static func editHeader(
-        _ bytes: inout [UInt8], using generator: inout SeededGenerator,
-        _ edit: (inout [UInt8], inout SeededGenerator) -> Void
+        _ bytes: inout [UInt8], using generator: inout SplitMix64,
+        _ edit: (inout [UInt8], inout SplitMix64) -> Void
     ) {
         guard let range = headerRange(bytes) else { return }
         var header = Array(bytes[range])

@@ -54,8 +54,10 @@ struct MalformedFileTests {
             #expect(error?.description.contains("exceeds the limit of 100000000") == true)
         }
         // Exactly at the limit the length is allowed, and then fails only for running past the file.
-        #expect(parseError(lengthField(100_000_000) + Self.valid.dropFirst(8)) == .headerExceedsFile(
-            declared: 100_000_000, available: Self.valid.count - 8))
+        #expect(
+            parseError(lengthField(100_000_000) + Self.valid.dropFirst(8))
+                == .headerExceedsFile(
+                    declared: 100_000_000, available: Self.valid.count - 8))
     }
 
     @Test func badJSON() {
@@ -101,8 +103,9 @@ struct MalformedFileTests {
         #expect(error == .unknownDType(tensor: "w", dtype: "F128"))
         #expect(error?.description == #"tensor 'w': unknown dtype "F128""#)
         // Dtype names are case-sensitive, as in the reference implementation.
-        #expect(parseError(file(entry: #"{"dtype":"f32","shape":[1],"data_offsets":[0,4]}"#))
-            == .unknownDType(tensor: "w", dtype: "f32"))
+        #expect(
+            parseError(file(entry: #"{"dtype":"f32","shape":[1],"data_offsets":[0,4]}"#))
+                == .unknownDType(tensor: "w", dtype: "f32"))
         let notString = parseError(file(entry: #"{"dtype":4,"shape":[1],"data_offsets":[0,4]}"#))
         #expect(notString?.description.contains("dtype must be a string") == true)
     }
@@ -139,9 +142,10 @@ struct MalformedFileTests {
     }
 
     @Test func gapBetweenTensors() {
-        let error = parseError(rawFile(
-            #"{"a":{"dtype":"U8","shape":[4],"data_offsets":[0,4]},"b":{"dtype":"U8","shape":[4],"data_offsets":[8,12]}}"#,
-            data: Array(repeating: 0, count: 12)))
+        let error = parseError(
+            rawFile(
+                #"{"a":{"dtype":"U8","shape":[4],"data_offsets":[0,4]},"b":{"dtype":"U8","shape":[4],"data_offsets":[8,12]}}"#,
+                data: Array(repeating: 0, count: 12)))
         #expect(error == .gap(before: "a", after: "b", range: 4..<8))
         #expect(error?.description == "gap of 4 bytes in the data at [4, 8) between tensor 'a' and tensor 'b'")
         let atStart = parseError(file(entry: #"{"dtype":"U8","shape":[2],"data_offsets":[2,4]}"#))
@@ -151,26 +155,36 @@ struct MalformedFileTests {
 
     @Test func overlappingTensors() {
         // Listed out of order on purpose: tensors are checked in offset order, whatever the header's order.
-        let error = parseError(rawFile(
-            #"{"b":{"dtype":"U8","shape":[8],"data_offsets":[4,12]},"a":{"dtype":"U8","shape":[8],"data_offsets":[0,8]}}"#,
-            data: Array(repeating: 0, count: 12)))
+        let error = parseError(
+            rawFile(
+                #"{"b":{"dtype":"U8","shape":[8],"data_offsets":[4,12]},"a":{"dtype":"U8","shape":[8],"data_offsets":[0,8]}}"#,
+                data: Array(repeating: 0, count: 12)))
         #expect(error == .overlap(tensor: "b", other: "a", start: 4, otherEnd: 8))
         #expect(error?.description == "tensor 'b' starts at data offset 4, inside tensor 'a' which ends at 8")
         // Two tensors on the same bytes overlap too.
-        let same = parseError(rawFile(
-            #"{"a":{"dtype":"U8","shape":[4],"data_offsets":[0,4]},"b":{"dtype":"U8","shape":[4],"data_offsets":[0,4]}}"#,
-            data: Array(repeating: 0, count: 4)))
-        guard case .overlap = same else { Issue.record("expected an overlap, got \(String(describing: same))"); return }
+        let same = parseError(
+            rawFile(
+                #"{"a":{"dtype":"U8","shape":[4],"data_offsets":[0,4]},"b":{"dtype":"U8","shape":[4],"data_offsets":[0,4]}}"#,
+                data: Array(repeating: 0, count: 4)))
+        guard case .overlap = same else {
+            Issue.record("expected an overlap, got \(String(describing: same))")
+            return
+        }
     }
 
     @Test func shapeSizeMismatch() {
-        let error = parseError(rawFile(
-            #"{"unet.conv_in.weight":{"dtype":"F32","shape":[320,4,3,3],"data_offsets":[0,46000]}}"#,
-            data: Array(repeating: 0, count: 46000)))
-        #expect(error == .sizeMismatch(tensor: "unet.conv_in.weight", dtype: .float32, shape: [320, 4, 3, 3],
-                                       expected: 46080, actual: 46000))
-        #expect(error?.description
-            == "tensor 'unet.conv_in.weight': shape [320, 4, 3, 3] needs 46080 bytes of F32 "
+        let error = parseError(
+            rawFile(
+                #"{"unet.conv_in.weight":{"dtype":"F32","shape":[320,4,3,3],"data_offsets":[0,46000]}}"#,
+                data: Array(repeating: 0, count: 46000)))
+        #expect(
+            error
+                == .sizeMismatch(
+                    tensor: "unet.conv_in.weight", dtype: .float32, shape: [320, 4, 3, 3],
+                    expected: 46080, actual: 46000))
+        #expect(
+            error?.description
+                == "tensor 'unet.conv_in.weight': shape [320, 4, 3, 3] needs 46080 bytes of F32 "
                 + "but data_offsets span 46000")
         // A shape whose byte count overflows is reported as such, not wrapped around.
         let huge = parseError(file(entry: #"{"dtype":"F32","shape":[4611686018427387904,2],"data_offsets":[0,4]}"#))
@@ -206,19 +220,23 @@ struct MalformedFileTests {
     @Test func duplicateNames() {
         let tensor = #"{"dtype":"U8","shape":[0],"data_offsets":[0,0]}"#
         #expect(parseError(rawFile(#"{"w":\#(tensor),"w":\#(tensor)}"#)) == .duplicateTensor(name: "w"))
-        #expect(parseError(rawFile(#"{"__metadata__":{"k":"a","k":"b"}}"#))
-            == .invalidMetadata(key: "k", reason: "appears more than once"))
-        #expect(parseError(rawFile(#"{"__metadata__":null,"__metadata__":{}}"#))
-            == .invalidMetadata(key: nil, reason: "appears more than once"))
+        #expect(
+            parseError(rawFile(#"{"__metadata__":{"k":"a","k":"b"}}"#))
+                == .invalidMetadata(key: "k", reason: "appears more than once"))
+        #expect(
+            parseError(rawFile(#"{"__metadata__":null,"__metadata__":{}}"#))
+                == .invalidMetadata(key: nil, reason: "appears more than once"))
         let field = parseError(file(entry: #"{"dtype":"U8","dtype":"U8","shape":[4],"data_offsets":[0,4]}"#))
         #expect(field == .invalidTensorEntry(tensor: "w", reason: "field 'dtype' appears more than once"))
     }
 
     @Test func missingOrMistypedEntry() {
-        #expect(parseError(file(entry: #"{"dtype":"U8","shape":[4]}"#))
-            == .invalidTensorEntry(tensor: "w", reason: "missing 'data_offsets'"))
-        #expect(parseError(file(entry: "[1]"))
-            == .invalidTensorEntry(tensor: "w", reason: "entry must be an object, found an array"))
+        #expect(
+            parseError(file(entry: #"{"dtype":"U8","shape":[4]}"#))
+                == .invalidTensorEntry(tensor: "w", reason: "missing 'data_offsets'"))
+        #expect(
+            parseError(file(entry: "[1]"))
+                == .invalidTensorEntry(tensor: "w", reason: "entry must be an object, found an array"))
         // Unknown fields are ignored, as by the reference implementation.
         #expect(throws: Never.self) {
             try SafeTensorsFile(data: file(entry: #"{"dtype":"U8","shape":[4],"data_offsets":[0,4],"extra":[{}]}"#))

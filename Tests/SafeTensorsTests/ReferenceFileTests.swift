@@ -30,12 +30,14 @@ struct ReferenceFileTests {
     @Test func readsPythonValuesAndMetadata() throws {
         let file = try SafeTensorsFile(contentsOf: Self.url)
         #expect(file.metadata == ["format": "pt"])
-        #expect(file.entries.map(\.name) == [
-            "ids", "scale", "empty", "unet.conv_in.weight", "counts", "bf", "half", "fp8", "pixels", "mask",
-        ])
-        #expect(file.entries.map(\.dtype) == [
-            .int64, .float64, .float32, .float32, .int32, .bfloat16, .float16, .float8E4M3, .uint8, .bool,
-        ])
+        #expect(
+            file.entries.map(\.name) == [
+                "ids", "scale", "empty", "unet.conv_in.weight", "counts", "bf", "half", "fp8", "pixels", "mask",
+            ])
+        #expect(
+            file.entries.map(\.dtype) == [
+                .int64, .float64, .float32, .float32, .int32, .bfloat16, .float16, .float8E4M3, .uint8, .bool,
+            ])
         #expect(file["unet.conv_in.weight"]?.shape == [2, 3])
         #expect(file["scale"]?.shape == [])
         #expect(file["empty"]?.shape == [0, 4])

@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Store
+import TestSupport
 import Testing
 import Training
 
@@ -131,7 +132,7 @@ import Training
                 #expect(sent.count >= 20, "only \(sent.count) requests for \(operation)")
                 requests += sent
             }
-            var random = SplitMix64(state: Self.seed)
+            var random = SplitMix64(seed: Self.seed)
             requests.shuffle(using: &random)
             #expect(requests.count >= 1_000)
 

@@ -12,19 +12,6 @@ struct MalformedRequest {
     var body: ByteBuffer?
 }
 
-/// SplitMix64: a small generator whose sequence depends only on its seed, so that a failing run can be repeated.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// Builds malformed requests for every documented operation from the OpenAPI document: bad path parameters, query
 /// values and headers for each, and for operations with a body, bodies that break the body's schema one field at a
 /// time, plus bodies that are not what the media type says.
