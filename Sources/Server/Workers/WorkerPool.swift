@@ -116,15 +116,14 @@ public final class WorkerPool: Service, Sendable {
 
         let timers = Task {
             await withTaskGroup(of: Void.self) { group in
+                // A cancelled sleep throws: the loops end without a last save request or heartbeat.
                 group.addTask {
-                    while !Task.isCancelled {
-                        try? await Task.sleep(for: self.timing.stateSaveInterval)
+                    while (try? await Task.sleep(for: self.timing.stateSaveInterval)) != nil {
                         control.requestStateSave()
                     }
                 }
                 group.addTask {
-                    while !Task.isCancelled {
-                        try? await Task.sleep(for: self.timing.heartbeatInterval)
+                    while (try? await Task.sleep(for: self.timing.heartbeatInterval)) != nil {
                         _ = try? await self.services.database.writer.write { db in
                             try db.execute(
                                 sql: "UPDATE jobs SET heartbeat_at = ? WHERE id = ? AND worker = ?",
