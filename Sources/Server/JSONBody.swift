@@ -9,14 +9,11 @@ enum JSONBody {
     static func object(_ request: Request, context: some RequestContext, maxBytes: Int) async throws
         -> [String: ConfigValue]
     {
-        // An empty or parameters-only Content-Type has no media type (and must not be indexed into).
-        let mediaType = request.headers[.contentType].flatMap {
-            $0.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
-        }
+        let mediaType = HeaderParameters(request.headers[.contentType] ?? "").value
         guard mediaType == "application/json" else {
             throw ProblemError(
                 .unsupportedMediaType,
-                detail: "send the body as application/json (got \(mediaType ?? "no Content-Type"))")
+                detail: "send the body as application/json (got \(mediaType.isEmpty ? "no Content-Type" : mediaType))")
         }
         let buffer: ByteBuffer
         do {

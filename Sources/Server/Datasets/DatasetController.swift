@@ -47,9 +47,9 @@ struct DatasetController<Context: RequestContext> {
                         plan, name: received.options.name, source: received.source, services: services)
                 }
             }
-            return try Self.json(
-                try await detailResponse(dataset), status: .created,
-                headers: [.location: "/v1/datasets/\(dataset.id)"])
+            var response = try JSONResponse.make(try await detailResponse(dataset), status: .created)
+            response.headers[.location] = "/v1/datasets/\(dataset.id)"
+            return response
         } catch let error as DatasetImportError {
             throw error.problem
         }
@@ -70,13 +70,13 @@ struct DatasetController<Context: RequestContext> {
         let summaries = try rows.map { row in
             DatasetSummaryResponse(try Dataset(row: row), imageCount: row["image_count"])
         }
-        return try Self.json(DatasetListResponse(datasets: summaries))
+        return try JSONResponse.make(DatasetListResponse(datasets: summaries))
     }
 
     private func detail(id: String) async throws -> Response {
         guard let dataset = try await services.database.writer.read({ db in try Dataset.fetchOne(db, key: id) })
         else { throw Self.notFound(id) }
-        return try Self.json(try await detailResponse(dataset))
+        return try JSONResponse.make(try await detailResponse(dataset))
     }
 
     private func detailResponse(_ dataset: Dataset) async throws -> DatasetResponse {
@@ -182,7 +182,7 @@ struct DatasetController<Context: RequestContext> {
             return try imageResponses(datasetID: image.datasetID, position: image.position, db)
         }
         guard let response = updated.first else { throw Self.notFound(image.datasetID) }
-        return try Self.json(response)
+        return try JSONResponse.make(response)
     }
 
     private func delete(id: String) throws -> Response {
@@ -210,18 +210,5 @@ struct DatasetController<Context: RequestContext> {
 
     private static func notFound(_ id: String) -> ProblemError {
         ProblemError(.notFound, detail: "no dataset has the id \(id)")
-    }
-
-    /// A JSON response with sorted keys and unescaped slashes.
-    private static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:])
-        throws -> Response
-    {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        var headers = headers
-        headers[.contentType] = "application/json; charset=utf-8"
-        return Response(
-            status: status, headers: headers,
-            body: ResponseBody(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
     }
 }
