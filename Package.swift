@@ -33,6 +33,14 @@ let package = Package(
 
         // Tensor, DType, the Backend protocol, the CPU backend and the Philox RNG.
         .target(name: "Tensors", dependencies: ["CBLAS"]),
+        // The CUDA driver API, NVRTC, cuBLAS and cuDNN as function-pointer types, bound with dlsym (no CUDA at build time).
+        .systemLibrary(name: "CCUDA"),
+        // GPUs through the CUDA libraries loaded at run time; kernels are `.cu` resources compiled by NVRTC.
+        .target(
+            name: "CUDA",
+            dependencies: ["Tensors", "CCUDA", .product(name: "Crypto", package: "swift-crypto")],
+            resources: [.copy("Kernels")]
+        ),
         // Reading (memory-mapped) and writing .safetensors files.
         .target(name: "SafeTensors"),
         // Images: decoding (JPEG, PNG, WebP, BMP), EXIF orientation, resizing for training, PNG encoding.
