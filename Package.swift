@@ -103,7 +103,7 @@ let package = Package(
         .executableTarget(
             name: "lorad",
             dependencies: [
-                "Server", "Training", "LoRA", "Diffusion", "Imaging", "Tensors", "SafeTensors",
+                "Server", "Training", "LoRA", "Diffusion", "Imaging", "Tensors", "SafeTensors", "CUDA",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -131,7 +131,7 @@ let package = Package(
         .testTarget(
             name: "LoradCLITests",
             dependencies: [
-                "lorad", "SafeTensors", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+                "lorad", "SafeTensors", "TestSupport", "CUDA", "Tensors", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
