@@ -17,7 +17,9 @@ public struct KernelSource: Sendable, Hashable {
 
     /// lorad's kernels, the `.cu` resources of this module (sorted by name), each with the `.cuh` headers beside it.
     public static func bundled() throws(CUDAError) -> [KernelSource] {
-        guard let folder = Bundle.module.url(forResource: "Kernels", withExtension: nil) else {
+        // Resolved, because Foundation lists a symlinked folder as empty (an installed bundle may be a link).
+        guard let folder = Bundle.module.url(forResource: "Kernels", withExtension: nil)?.resolvingSymlinksInPath()
+        else {
             throw .cache(path: Bundle.module.bundlePath, reason: "the Kernels resource folder is missing")
         }
         let files: [URL]
