@@ -69,7 +69,7 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "Store", "Training", "Diffusion", "Tensors", "Imaging", "CZlib",
+                "Store", "Training", "Diffusion", "Tensors", "Imaging", "CZlib", "CUDA",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -138,7 +138,7 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "Store", "Training", "SafeTensors", "Imaging", "CZlib", "TestSupport",
+                "Server", "Store", "Training", "SafeTensors", "Imaging", "CZlib", "TestSupport", "CUDA",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
