@@ -61,7 +61,8 @@ public enum DeviceSmokeTests {
         return buffer
     }
 
-    private static func download(_ buffer: DeviceBuffer, count: Int, _ stream: CUDAStream) throws(CUDAError) -> [Float] {
+    private static func download(_ buffer: DeviceBuffer, count: Int, _ stream: CUDAStream) throws(CUDAError) -> [Float]
+    {
         try stream.download(buffer, count: count, as: Float.self)
     }
 }

@@ -75,8 +75,8 @@ struct DoctorCommand: ParsableCommand {
         } catch {
             report.problem("cuBLASLt: \(error)")
         }
-        if let (version, path) = try? LibraryVersion.cudnn(search: search) {
-            report.lines.append("cuDNN: \(version) (\(path))")
+        if let cudnn = try? LibraryVersion.cudnn(search: search) {
+            report.lines.append("cuDNN: \(cudnn.0) (\(cudnn.path))")
         } else {
             report.lines.append("cuDNN: not found (optional)")
         }
