@@ -33,6 +33,14 @@ let package = Package(
 
         // Tensor, DType, the Backend protocol, the CPU backend and the Philox RNG.
         .target(name: "Tensors", dependencies: ["CBLAS"]),
+        // The CUDA driver API, NVRTC, cuBLAS and cuDNN as function-pointer types, bound with dlsym (no CUDA at build time).
+        .systemLibrary(name: "CCUDA"),
+        // GPUs through the CUDA libraries loaded at run time; kernels are `.cu` resources compiled by NVRTC.
+        .target(
+            name: "CUDA",
+            dependencies: ["Tensors", "CCUDA", .product(name: "Crypto", package: "swift-crypto")],
+            resources: [.copy("Kernels")]
+        ),
         // Reading (memory-mapped) and writing .safetensors files.
         .target(name: "SafeTensors"),
         // Images: decoding (JPEG, PNG, WebP, BMP), EXIF orientation, resizing for training, PNG encoding.
@@ -61,7 +69,7 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "Store", "Training", "Diffusion", "Tensors", "Imaging", "CZlib",
+                "Store", "Training", "Diffusion", "Tensors", "Imaging", "CZlib", "CUDA",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -95,7 +103,7 @@ let package = Package(
         .executableTarget(
             name: "lorad",
             dependencies: [
-                "Server", "Training", "LoRA", "Diffusion", "Imaging", "Tensors", "SafeTensors",
+                "Server", "Training", "LoRA", "Diffusion", "Imaging", "Tensors", "SafeTensors", "CUDA",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -104,6 +112,7 @@ let package = Package(
         // Fixture locations, golden files and tolerance checks shared by the test targets.
         .target(name: "TestSupport", dependencies: ["Tensors", "SafeTensors"], path: "Tests/TestSupport"),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "SafeTensors"]),
+        .testTarget(name: "CUDATests", dependencies: ["CUDA", "Tensors"]),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "CZlib", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "DiffusionTests", dependencies: ["Diffusion", "Tensors", "SafeTensors", "TestSupport"]),
@@ -122,14 +131,14 @@ let package = Package(
         .testTarget(
             name: "LoradCLITests",
             dependencies: [
-                "lorad", "SafeTensors", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+                "lorad", "SafeTensors", "TestSupport", "CUDA", "Tensors", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "Store", "Training", "SafeTensors", "Imaging", "CZlib", "TestSupport",
+                "Server", "Store", "Training", "SafeTensors", "Imaging", "CZlib", "TestSupport", "CUDA",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),

@@ -1,3 +1,4 @@
+import CUDA
 import Hummingbird
 import Logging
 import NIOCore
@@ -14,12 +15,13 @@ import ServiceLifecycle
 public func runServer(
     configuration: ServerConfiguration,
     devices: [WorkerPool.Device],
+    gpus: [GPUDescription] = [],
     timing: WorkerPool.Timing = WorkerPool.Timing(),
     logger: Logger = Logger(label: "lorad.server"),
     onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
 ) async throws {
     let lock = try DataDirectoryLock(dataDirectory: configuration.dataDirectory)
-    let services = try ServerServices.open(configuration: configuration)
+    let services = try ServerServices.open(configuration: configuration, gpus: gpus)
     try StartupRecovery.run(services, logger: logger)
     try ModelCatalog.refresh(folders: configuration.modelsDirectories, database: services.database, logger: logger)
 

@@ -1,6 +1,8 @@
+import CUDA
 import Hummingbird
 
-/// `GET /v1/system`: the server's version and its workers, each with its device and the job it runs.
+/// `GET /v1/system`: the server's version, its workers (each with its device and the job it runs) and the GPUs the
+/// CUDA driver showed at start-up.
 struct SystemController: Sendable {
     let services: ServerServices
 
@@ -27,6 +29,7 @@ struct SystemController: Sendable {
         }
         var version: String
         var workers: [Worker]
+        var gpus: [GPUDescription]
     }
 
     func addRoutes(to router: Router<some RequestContext>) {
@@ -34,7 +37,8 @@ struct SystemController: Sendable {
             try JSONResponse.make(
                 System(
                     version: Self.version,
-                    workers: services.running.workers.map { Worker(id: $0.id, device: $0.device, jobID: $0.jobID) }))
+                    workers: services.running.workers.map { Worker(id: $0.id, device: $0.device, jobID: $0.jobID) },
+                    gpus: services.gpus))
         }
     }
 

@@ -6,7 +6,9 @@ struct Lorad: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lorad",
         abstract: "LoRA training server for Stable Diffusion.",
-        subcommands: [ServeCommand.self, TrainCommand.self, SampleCommand.self, DatasetCommand.self]
+        subcommands: [
+            ServeCommand.self, TrainCommand.self, SampleCommand.self, DatasetCommand.self, DoctorCommand.self,
+        ]
     )
 
     /// ArgumentParser's `main`, except that usage errors (its own, status 64, and `UsageError`s thrown by a
@@ -21,7 +23,7 @@ struct Lorad: AsyncParsableCommand {
             }
         } catch let error as UsageError {
             exitWithUsageError(error.description)
-        } catch where exitCode(for: error) == .validationFailure {
+        } catch  where exitCode(for: error) == .validationFailure {
             exitWithUsageError(message(for: error))
         } catch {
             exit(withError: error)

@@ -64,7 +64,7 @@ struct SampleCommand: AsyncParsableCommand {
     @Option(help: "The PNG to write.")
     var out: String = "sample.png"
 
-    @Option(help: "cpu or auto (the CUDA backend is not built yet).")
+    @Option(help: "cpu, cuda, cuda:N or auto (auto runs on the CPU until the CUDA backend exists).")
     var device: String = "cpu"
 
     func run() async throws {

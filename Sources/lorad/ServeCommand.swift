@@ -1,4 +1,5 @@
 import ArgumentParser
+import CUDA
 import Foundation
 import Logging
 import NIOCore
@@ -77,6 +78,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         try await runServer(
             configuration: configuration, devices: Array(repeating: .cpu, count: configuration.workers),
+            gpus: GPUDescription.detect(),
             timing: WorkerPool.Timing(stateSaveInterval: .seconds(saveStateEvery)), logger: logger
         ) { channel in
             let port = channel.localAddress?.port ?? configuration.port

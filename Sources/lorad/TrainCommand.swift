@@ -22,7 +22,7 @@ struct TrainCommand: AsyncParsableCommand {
         help: ArgumentHelp("Override an option, e.g. --set max_train_steps=200.", valueName: "key=value"))
     var overrides: [String] = []
 
-    @Option(help: "cpu, or auto (the CUDA backend comes later). Overrides the config's device.")
+    @Option(help: "cpu, cuda, cuda:N or auto (the CPU until the CUDA backend exists). Overrides the config's device.")
     var device: String?
 
     func run() async throws {
