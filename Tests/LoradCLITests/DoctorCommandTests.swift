@@ -28,7 +28,9 @@ import Testing
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let fake = folder.appendingPathComponent("libcuda.so.1")
-        try FileManager.default.copyItem(atPath: zlib, toPath: fake.path)
+        // libz.so.1 is a symbolic link; copy the library it names.
+        try FileManager.default.copyItem(
+            at: URL(fileURLWithPath: zlib).resolvingSymlinksInPath(), to: fake)
         let report = DoctorCommand.diagnose(search: LibrarySearch(folders: [folder.path]), selfTest: false)
         #expect(!report.healthy)
         #expect(
