@@ -55,15 +55,17 @@ import Training
         let counts = try services.demoCounts()
         #expect(counts["models"] == 1 && counts["datasets"] == 1 && counts["demo"] == 1 && counts["jobs"] == 0)
         #expect(counts["dataset_images"] == images.count)
-        let model = try #require(try services.database.writer.read { db in try BaseModel.fetchOne(db, key: "demo") })
+        let model = try #require(
+            try await services.database.writer.read { db in try BaseModel.fetchOne(db, key: "demo") })
         #expect(model.origin == .registered)
         #expect(model.path == scene.demo.modelPath)
         #expect(model.architecture == "sd1" && model.format == "diffusers")
         let datasetID = try Self.datasetID(services)
-        let dataset = try #require(try services.database.writer.read { db in try Dataset.fetchOne(db, key: datasetID) })
+        let dataset = try #require(
+            try await services.database.writer.read { db in try Dataset.fetchOne(db, key: datasetID) })
         #expect(dataset.name == "demo: \(DemoStandIn.triggerWord)")
         #expect(dataset.source == .folder)
-        let stored = try services.database.writer.read { db in try DatasetImage.all(datasetID: datasetID, db) }
+        let stored = try await services.database.writer.read { db in try DatasetImage.all(datasetID: datasetID, db) }
         #expect(stored.map(\.fileName) == images.map { "10_\(DemoStandIn.triggerWord)/\($0)" })
         let firstCaption = try String(
             contentsOf: scene.demo.url.appendingPathComponent("dataset/10_\(DemoStandIn.triggerWord)/stripes_00.txt"),
@@ -146,7 +148,8 @@ import Training
         let services = try scene.start()
         #expect(try services.demoCounts().values.allSatisfy { $0 == 0 })
         let blobs = scene.data.appendingPathComponent("blobs/sha256")
-        #expect((FileManager.default.enumerator(atPath: blobs.path)?.allObjects ?? []).isEmpty)
+        let blobFiles = FileManager.default.enumerator(atPath: blobs.path)?.allObjects ?? []
+        #expect(blobFiles.isEmpty)
         let staging = scene.data.appendingPathComponent("tmp")
         #expect(((try? FileManager.default.contentsOfDirectory(atPath: staging.path)) ?? []).isEmpty)
     }
@@ -162,7 +165,7 @@ import Training
             withDestinationURL: scene.demo.url.appendingPathComponent("model"))
         for _ in 0..<2 {
             let services = try scene.start(modelsDirectories: [models, scene.demo.url])
-            let rows = try services.database.writer.read { db in try BaseModel.order(Column("id")).fetchAll(db) }
+            let rows = try await services.database.writer.read { db in try BaseModel.order(Column("id")).fetchAll(db) }
             #expect(rows.map(\.id) == ["demo"])
             #expect(rows.first?.origin == .registered && rows.first?.path == scene.demo.modelPath)
         }
@@ -175,7 +178,7 @@ import Training
         defer { try? FileManager.default.removeItem(at: moved.deletingLastPathComponent()) }
         try FileManager.default.copyItem(at: scene.demo.url, to: moved)
         let services = try scene.start(demo: moved)
-        let path = try services.database.writer.read { db in try BaseModel.fetchOne(db, key: "demo")?.path }
+        let path = try await services.database.writer.read { db in try BaseModel.fetchOne(db, key: "demo")?.path }
         #expect(path == moved.appendingPathComponent("model").standardizedFileURL.path)
         #expect(try services.demoCounts()["models"] == 1)
     }
@@ -227,7 +230,8 @@ import Training
             let job = try JSONDecoder().decode(ConfigValue.self, from: Data(created.body.readableBytesView))
             guard case .string(let id)? = job["id"] else { throw DemoTestError.missing("id") }
             #expect(created.headers[.location] == "/v1/jobs/\(id)")
-            #expect(job["model"] == .string("demo") && job["dataset"] == .string(try Self.datasetID(services)))
+            let datasetID = try Self.datasetID(services)
+            #expect(job["model"] == .string("demo") && job["dataset"] == .string(datasetID))
 
             let loaded = try TrainingConfig.load(path: config.path)
             let expected = loaded.config.effectiveOptions.filter { JobSubmission.serverChosenOptions[$0.key] == nil }
@@ -259,7 +263,7 @@ import Training
         try await WorkerTests().withWorkers(pool) {
             let deadline = ContinuousClock.now + .seconds(600)
             while true {
-                let job = try #require(try services.database.writer.read { db in try Job.fetchOne(db, key: id) })
+                let job = try #require(try await services.database.writer.read { db in try Job.fetchOne(db, key: id) })
                 if job.state.isFinal {
                     #expect(job.state == .succeeded, "\(job.error ?? "")")
                     break
@@ -268,7 +272,7 @@ import Training
                 try await Task.sleep(for: .milliseconds(200))
             }
         }
-        let checkpoints = try services.database.writer.read { db in
+        let checkpoints = try await services.database.writer.read { db in
             try Int.fetchOne(
                 db, sql: "SELECT COUNT(*) FROM checkpoints WHERE job_id = ? AND is_final = 1", arguments: [id])
         }
@@ -354,7 +358,7 @@ import Training
         }
         // The files stay: they are the demo folder's, not the server's.
         #expect(FileManager.default.fileExists(atPath: scene.demo.modelPath))
-        let record = try services.database.writer.read { db in try DemoRecord.current(db) }
+        let record = try await services.database.writer.read { db in try DemoRecord.current(db) }
         #expect(record?.modelID == nil && record?.datasetID != nil)
     }
 
