@@ -99,6 +99,7 @@ let package = Package(
             resources: [
                 .copy("0001_initial.sql"), .copy("0002_job_outputs.sql"), .copy("0003_datasets.sql"),
                 .copy("0004_webhooks.sql"),
+                .copy("0006_demo.sql"),
             ]),
         .executableTarget(
             name: "lorad",

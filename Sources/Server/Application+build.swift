@@ -50,5 +50,6 @@ func buildRouter(services: ServerServices, logger: Logger) -> Router<BasicReques
     EventStreamController(services: services).addRoutes(to: router)
     SystemController(services: services).addRoutes(to: router)
     DatasetController(services: services).addRoutes(to: router)
+    DemoController(services: services).addRoutes(to: router)
     return router
 }

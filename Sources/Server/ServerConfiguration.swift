@@ -26,8 +26,15 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var datasetLimits: DatasetLimits
     /// Signs the webhook deliveries of jobs that bring no secret of their own; without it such jobs are refused.
     public var webhookSecret: String?
+    /// The demo folder (`model/`, `dataset/`, `demo_lora.toml`) registered on the first start on an empty data
+    /// directory and offered as `GET /v1/demo`; nil registers and offers nothing (`--no-demo`).
+    public var demoDirectory: URL?
 
-    /// Default values: 127.0.0.1:7878, `./data`, one worker, no token, `./static`, no webhook secret.
+    /// The demo folder bundled with the server (its resources' `Demo`), when this build has one.
+    public static let bundledDemoDirectory: URL? = DemoFolder.bundledURL
+
+    /// Default values: 127.0.0.1:7878, `./data`, one worker, no token, `./static`, no webhook secret, the bundled
+    /// demo.
     public init(
         host: String = "127.0.0.1",
         port: Int = 7878,
@@ -39,7 +46,8 @@ public struct ServerConfiguration: Sendable, Equatable {
         staticDirectory: URL = URL(fileURLWithPath: "static"),
         allowsInsecureBinding: Bool = false,
         datasetLimits: DatasetLimits = DatasetLimits(),
-        webhookSecret: String? = nil
+        webhookSecret: String? = nil,
+        demoDirectory: URL? = ServerConfiguration.bundledDemoDirectory
     ) {
         self.host = host
         self.port = port
@@ -52,6 +60,7 @@ public struct ServerConfiguration: Sendable, Equatable {
         self.allowsInsecureBinding = allowsInsecureBinding
         self.datasetLimits = datasetLimits
         self.webhookSecret = webhookSecret
+        self.demoDirectory = demoDirectory
     }
 
     /// Whether `host` reaches only this machine.

@@ -8,10 +8,10 @@ import ServiceLifecycle
 /// reconnect to the next server), the HTTP server stops accepting and lets requests in flight finish, and the
 /// running jobs save their state and go back to the queue.
 ///
-/// Before anything runs, the data directory is locked and recovered (`StartupRecovery`) and the models folders are
-/// scanned. A `ServiceGroup` shuts its services down in reverse order, hence the order of the list: the event streams
-/// end, the HTTP server drains, the workers save their jobs' states, and the webhook deliveries stop last, after the
-/// attempts in flight (what is left pending is sent after the next start).
+/// Before anything runs, the data directory is locked and opened (`ServerServices.prepare`). A `ServiceGroup` shuts
+/// its services down in reverse order, hence the order of the list: the event streams end, the HTTP server drains,
+/// the workers save their jobs' states, and the webhook deliveries stop last, after the attempts in flight (what is
+/// left pending is sent after the next start).
 public func runServer(
     configuration: ServerConfiguration,
     devices: [WorkerPool.Device],
@@ -21,9 +21,7 @@ public func runServer(
     onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
 ) async throws {
     let lock = try DataDirectoryLock(dataDirectory: configuration.dataDirectory)
-    let services = try ServerServices.open(configuration: configuration, gpus: gpus)
-    try StartupRecovery.run(services, logger: logger)
-    try ModelCatalog.refresh(folders: configuration.modelsDirectories, database: services.database, logger: logger)
+    let services = try ServerServices.prepare(configuration: configuration, gpus: gpus, logger: logger)
 
     let workers = WorkerPool(services: services, devices: devices, timing: timing, logger: logger)
     let application = buildApplication(services: services, logger: logger, onServerRunning: onServerRunning)

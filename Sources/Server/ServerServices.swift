@@ -1,5 +1,6 @@
 import CUDA
 import Foundation
+import Logging
 import Store
 
 /// What the routes and workers share: the configuration, the database and the blob store of the data directory, the
@@ -43,5 +44,18 @@ public struct ServerServices: Sendable {
         let database = try StoreDatabase(dataDirectory: configuration.dataDirectory)
         let blobs = try BlobStore(dataDirectory: configuration.dataDirectory)
         return ServerServices(configuration: configuration, database: database, blobs: blobs, gpus: gpus)
+    }
+
+    /// Opens the data directory as a server start does: `open`, then recovery from the last run (`StartupRecovery`),
+    /// the demo's registration on a first start (`DemoRegistration`, before the models folders are scanned so that
+    /// its id is free), and the scan of the models folders.
+    public static func prepare(
+        configuration: ServerConfiguration, gpus: [GPUDescription] = [], logger: Logger
+    ) throws -> ServerServices {
+        let services = try open(configuration: configuration, gpus: gpus)
+        try StartupRecovery.run(services, logger: logger)
+        DemoRegistration.run(services, logger: logger)
+        try ModelCatalog.refresh(folders: configuration.modelsDirectories, database: services.database, logger: logger)
+        return services
     }
 }

@@ -6,6 +6,9 @@ import GRDB
 public final class StoreDatabase: Sendable {
     /// The connection pool; `write` runs a transaction, `read` sees a consistent snapshot.
     public let writer: any DatabaseWriter
+    /// Whether no migration had been applied before this open: the database was created now, so what a server does
+    /// once in a data directory's life (registering the demo) is due.
+    public let wasCreated: Bool
 
     /// How long a writer waits for another process's write lock before failing with SQLITE_BUSY.
     public static let busyTimeout: TimeInterval = 10
@@ -35,7 +38,9 @@ public final class StoreDatabase: Sendable {
 
     private init(writer: any DatabaseWriter, migrations: MigrationFiles) throws {
         self.writer = writer
-        try migrations.migrator().migrate(writer)
+        let migrator = migrations.migrator()
+        wasCreated = try writer.read { db in try migrator.appliedIdentifiers(db).isEmpty }
+        try migrator.migrate(writer)
     }
 
     /// The identifiers (file names) of the migrations applied to this database, in order.

@@ -12,8 +12,9 @@ struct ServeCommand: AsyncParsableCommand {
         abstract: "Run the lorad HTTP server.",
         discussion: """
             Serves GET /healthz, GET /metrics (Prometheus) and the web UI from --static-dir. With a token \
-            (--token or LORAD_TOKEN), every /v1/ request needs `Authorization: Bearer TOKEN`. Once listening it \
-            prints `listening on http://HOST:PORT` on stdout.
+            (--token or LORAD_TOKEN), every /v1/ request needs `Authorization: Bearer TOKEN`. On the first start \
+            with an empty data directory it registers the bundled demo model and dataset (unless --no-demo). Once \
+            listening it prints `listening on http://HOST:PORT` on stdout.
             """)
 
     @Option(help: "Address to listen on.")
@@ -69,6 +70,9 @@ struct ServeCommand: AsyncParsableCommand {
             """)
     var webhookSecret: String?
 
+    @Flag(help: "Do not register the bundled demo model and dataset on the first start, nor offer the demo job.")
+    var noDemo = false
+
     func run() async throws {
         let configuration = try serverConfiguration(environment: ProcessInfo.processInfo.environment)
         if logFormat == .json { LoggingSystem.bootstrap(JSONLogHandler.init(label:)) }
@@ -88,8 +92,11 @@ struct ServeCommand: AsyncParsableCommand {
         }
     }
 
-    /// The validated configuration; every bad value is a `UsageError` naming its option.
-    func serverConfiguration(environment: [String: String]) throws -> ServerConfiguration {
+    /// The validated configuration; every bad value is a `UsageError` naming its option. `bundledDemo` is the demo
+    /// folder offered unless `--no-demo`.
+    func serverConfiguration(
+        environment: [String: String], bundledDemo: URL? = ServerConfiguration.bundledDemoDirectory
+    ) throws -> ServerConfiguration {
         let configuration = ServerConfiguration(
             host: host, port: port, dataDirectory: URL(fileURLWithPath: dataDir),
             modelsDirectories: try modelsDir.map { try existingDirectory($0, option: "--models-dir") },
@@ -98,7 +105,8 @@ struct ServeCommand: AsyncParsableCommand {
             staticDirectory: URL(fileURLWithPath: staticDir), allowsInsecureBinding: insecure,
             datasetLimits: DatasetLimits(
                 maxUploadBytes: maxUploadBytes, maxExpandedBytes: maxExpandedBytes, maxFiles: maxDatasetFiles),
-            webhookSecret: webhookSecret ?? environment["LORAD_WEBHOOK_SECRET"])
+            webhookSecret: webhookSecret ?? environment["LORAD_WEBHOOK_SECRET"],
+            demoDirectory: noDemo ? nil : bundledDemo)
         do {
             try configuration.validate()
         } catch .invalid(let field, let reason) {

@@ -29,6 +29,11 @@ export function authorizationHeaders() {
   return token ? { Authorization: `Bearer ${token}` } : {};
 }
 
+/** A random Idempotency-Key (crypto.randomUUID needs a secure context; getRandomValues does not). */
+export function randomKey() {
+  return [...crypto.getRandomValues(new Uint8Array(16))].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+}
+
 let pendingToken = null;
 
 /** Asks for a token (concurrent 401s share one dialog) and stores it; false when the user declined. */

@@ -1,6 +1,8 @@
-// The job list (#/): newest first, kept live by /v1/events; queue positions and progress bars.
+// The job list (#/): newest first, kept live by /v1/events; queue positions and progress bars; above it, the demo
+// panel while the server offers the demo.
 
 import { ApiError, requestJSON } from "./api.js";
+import { demoPanel } from "./demoPanel.js";
 import { h, replaceChildren } from "./dom.js";
 import { EventStream } from "./eventStream.js";
 import { progressFraction, time } from "./format.js";
@@ -26,6 +28,7 @@ export function jobListView() {
       h("h1", { id: "jobs-heading" }, "Jobs"),
       h("a", { class: "button", href: "#/new" }, "New job"),
     ),
+    demoPanel().element,
     status,
     list,
     more,

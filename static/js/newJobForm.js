@@ -1,16 +1,11 @@
 // The new-job form (#/new): dataset, base model, the main options, and a JSON editor holding the whole request body,
 // kept in step with the form both ways. POST /v1/jobs; a 422's field errors appear next to their fields.
 
-import { requestJSON } from "./api.js";
+import { randomKey, requestJSON } from "./api.js";
 import { datasetChooser } from "./datasetUpload.js";
 import { h, replaceChildren } from "./dom.js";
 import { showFieldErrors } from "./fieldErrors.js";
 import { optionText, optionValue, trainingOptions } from "./trainingOptions.js";
-
-/** A random Idempotency-Key (crypto.randomUUID needs a secure context; getRandomValues does not). */
-function randomKey() {
-  return [...crypto.getRandomValues(new Uint8Array(16))].map((byte) => byte.toString(16).padStart(2, "0")).join("");
-}
 
 function optionControl(option) {
   const id = `field-${option.name}`;

@@ -26,12 +26,23 @@ struct JobsController: Sendable {
 
     @Sendable func create(_ request: Request, context: some RequestContext) async throws -> Response {
         let object = try await JSONBody.object(request, context: context, maxBytes: Self.maxBodyBytes)
+        return try await submit(object, idempotencyKey: try Self.idempotencyKey(of: request))
+    }
+
+    /// The request's `Idempotency-Key`, checked; nil without one.
+    static func idempotencyKey(of request: Request) throws -> String? {
         let key = request.headers[values: HTTPField.Name("Idempotency-Key")!].first
-        if let key, key.isEmpty || key.count > Self.maxIdempotencyKeyLength {
+        if let key, key.isEmpty || key.count > maxIdempotencyKeyLength {
             throw ProblemError(
                 .badRequest, title: "Bad Idempotency-Key",
-                detail: "Idempotency-Key must have 1 to \(Self.maxIdempotencyKeyLength) characters")
+                detail: "Idempotency-Key must have 1 to \(maxIdempotencyKeyLength) characters")
         }
+        return key
+    }
+
+    /// Queues the job that `object` (a `POST /v1/jobs` body) describes: 201 with the job, or 200 with the job first
+    /// submitted under `idempotencyKey`.
+    func submit(_ object: [String: ConfigValue], idempotencyKey key: String?) async throws -> Response {
         // Stands in for the paths a worker chooses at run time while the options are checked; never created.
         let scratch = services.workFolder(ofJob: "validation")
         let (resource, isNew): (JobResource, Bool) = try await services.database.writer.write { db in

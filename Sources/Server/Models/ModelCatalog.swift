@@ -6,10 +6,11 @@ import Store
 
 /// The base models of the `--models-dir` folders: each diffusers folder (with `model_index.json`) and `.safetensors`
 /// checkpoint directly inside one, identified by its name there. Found at start-up and recorded in `models`, which
-/// jobs reference; a model no longer on disk keeps its row (old jobs name it) but is not listed.
+/// jobs reference; a model no longer on disk keeps its row (old jobs name it) but is not listed. The models the
+/// server registered itself (the demo) keep their ids and paths: a folder model that would take one is skipped.
 public enum ModelCatalog {
     /// Scans `folders` and records what it finds; returns the models found, by id. A name found in two folders is
-    /// taken from the first and logged.
+    /// taken from the first and logged, and so is one that a registered model holds.
     @discardableResult
     public static func refresh(folders: [URL], database: StoreDatabase, logger: Logger) throws -> [BaseModel] {
         var found: [String: BaseModel] = [:]
@@ -36,17 +37,27 @@ public enum ModelCatalog {
                 }
             }
         }
-        let models = found.values.sorted { $0.id < $1.id }
-        try database.writer.write { db in
-            // A path recorded under another id (its folder was given differently before) takes the new id's row.
-            for model in models {
+        return try database.writer.write { db in
+            let registered = try BaseModel.filter(Column("origin") == ModelOrigin.registered).fetchAll(db)
+            var recorded: [BaseModel] = []
+            for model in found.values.sorted(by: { $0.id < $1.id }) {
+                if let holder = registered.first(where: { $0.id == model.id || $0.path == model.path }) {
+                    logger.warning(
+                        "skipping \(model.path): the server's registered model \(holder.id) has its id or path")
+                    continue
+                }
+                // A path recorded under another id (its folder was given differently before) takes the new id's row.
                 try db.execute(
-                    sql: "DELETE FROM models WHERE path = ? AND id <> ? AND id NOT IN (SELECT model_id FROM jobs)",
+                    sql: """
+                        DELETE FROM models WHERE path = ? AND id <> ? AND origin = 'folder'
+                          AND id NOT IN (SELECT model_id FROM jobs)
+                        """,
                     arguments: [model.path, model.id])
                 try model.upsert(db)
+                recorded.append(model)
             }
+            return recorded
         }
-        return models
     }
 
     /// Bytes of a file, or of every file under a folder.

@@ -17,8 +17,23 @@ extension TrainingConfig {
         path: String, overrides: [String] = [],
         workingDirectory: String = FileManager.default.currentDirectoryPath
     ) throws(ConfigError) -> LoadedTrainingConfig {
-        let absolute = URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: workingDirectory, isDirectory: true))
-            .standardizedFileURL
+        let absolute = absoluteURL(of: path, workingDirectory: workingDirectory)
+        let options = try fileOptions(path: path, workingDirectory: workingDirectory)
+        do {
+            return try build(
+                file: options, baseDirectory: absolute.deletingLastPathComponent().path, overrides: overrides,
+                workingDirectory: workingDirectory)
+        } catch {
+            throw ConfigError(issues: error.issues, file: path)
+        }
+    }
+
+    /// The options of a config file as `load` reads them before checking anything: TOML or JSON as `load` detects
+    /// it, tables merged into the top level, values as written (relative paths not yet resolved).
+    public static func fileOptions(
+        path: String, workingDirectory: String = FileManager.default.currentDirectoryPath
+    ) throws(ConfigError) -> [String: ConfigValue] {
+        let absolute = absoluteURL(of: path, workingDirectory: workingDirectory)
         guard let data = FileManager.default.contents(atPath: absolute.path) else {
             throw ConfigError(issues: [ConfigIssue(key: "", message: "cannot read the file")], file: path)
         }
@@ -26,13 +41,15 @@ extension TrainingConfig {
             throw ConfigError(issues: [ConfigIssue(key: "", message: "not UTF-8 text")], file: path)
         }
         do {
-            return try parse(
-                content, format: ConfigFileFormat.detect(path: path, content: content),
-                baseDirectory: absolute.deletingLastPathComponent().path, overrides: overrides,
-                workingDirectory: workingDirectory)
+            return try ConfigFileFormat.detect(path: path, content: content).parse(content)
         } catch {
             throw ConfigError(issues: error.issues, file: path)
         }
+    }
+
+    private static func absoluteURL(of path: String, workingDirectory: String) -> URL {
+        URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: workingDirectory, isDirectory: true))
+            .standardizedFileURL
     }
 
     /// Parses configuration text; `baseDirectory` resolves its relative paths.

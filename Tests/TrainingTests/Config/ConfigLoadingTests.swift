@@ -162,6 +162,27 @@ import Testing
         #expect(loaded.config.samplePromptList.first?.sampler == .ddim)
     }
 
+    /// What `load` reads before it checks anything: sections merged, values as written, relative paths kept.
+    @Test func fileOptionsAreTheFileAsWritten() throws {
+        let folder = try TemporaryFolder()
+        let path = try folder.write("cfg/lora.toml", Self.kohyaTOML)
+        let options = try TrainingConfig.fileOptions(path: path)
+        #expect(options["pretrained_model_name_or_path"] == .string("models/sd15.safetensors"))
+        #expect(options["network_dim"] == .integer(32) && options["optimizer_type"] == .string("adamw8bit"))
+        #expect(options["model_arguments"] == nil)
+        let json = try folder.write("cfg/lora.json", #"{"seed": 3, "sample_prompts": ["a cat"]}"#)
+        #expect(
+            try TrainingConfig.fileOptions(path: json) == [
+                "seed": .integer(3), "sample_prompts": .array([.string("a cat")]),
+            ])
+        #expect(
+            throws: ConfigError(
+                issues: [ConfigIssue(key: "", message: "cannot read the file")], file: "/nonexistent/x.toml")
+        ) {
+            try TrainingConfig.fileOptions(path: "/nonexistent/x.toml")
+        }
+    }
+
     @Test func syntaxErrorsAndUnreadableFiles() throws {
         #expect(throws: ConfigError.self) { try loadTOML("a = [") }
         #expect(throws: ConfigError.self) {
