@@ -61,7 +61,7 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "Store", "Training", "Diffusion", "Tensors", "Imaging", "CZlib",
+                "Store", "Training", "LoRA", "Diffusion", "Tensors", "Imaging", "CZlib",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -90,7 +90,7 @@ let package = Package(
             name: "SchemaMigrations", path: "Migrations", exclude: ["README.md"],
             resources: [
                 .copy("0001_initial.sql"), .copy("0002_job_outputs.sql"), .copy("0003_datasets.sql"),
-                .copy("0004_webhooks.sql"),
+                .copy("0004_webhooks.sql"), .copy("0005_grids.sql"),
             ]),
         .executableTarget(
             name: "lorad",
@@ -129,7 +129,8 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "Store", "Training", "SafeTensors", "Imaging", "CZlib", "TestSupport",
+                "Server", "Store", "Training", "LoRA", "Diffusion", "Tensors", "SafeTensors", "Imaging", "CZlib",
+                "TestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
