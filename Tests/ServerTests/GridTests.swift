@@ -97,7 +97,8 @@ import Training
             #expect(created.headers[.location] == "/v1/jobs/\(id)/grids/\(gridID)")
             #expect(try jsonObject(created)["state"] as? String == "queued")
             try await workers.withWorkers(server.workers()) {
-                #expect(try await server.waitForGrid(gridID).state == .succeeded)
+                let ended = try await server.waitForGrid(gridID)
+                #expect(ended.state == .succeeded)
             }
             let grid = try jsonObject(
                 try await OpenAPIDocumentTests.exchange(
@@ -113,10 +114,13 @@ import Training
             // The mosaic: one row (the checkpoint), the weights left to right.
             let mosaic = try await server.image(client, "/v1/jobs/\(id)/grids/\(gridID)/prompts/0.png")
             #expect(mosaic.width == 128 && mosaic.height == 64)
-            let halves = (0..<64).map { y in
-                (
-                    Array(mosaic.pixels[(y * 128 * 3)..<(y * 128 * 3 + 64 * 3)]),
-                    Array(mosaic.pixels[(y * 128 * 3 + 64 * 3)..<((y + 1) * 128 * 3)])
+            let rowBytes = 128 * 3
+            let halfBytes = 64 * 3
+            let halves: [([UInt8], [UInt8])] = (0..<64).map { (y: Int) -> ([UInt8], [UInt8]) in
+                let start = y * rowBytes
+                return (
+                    Array(mosaic.pixels[start..<(start + halfBytes)]),
+                    Array(mosaic.pixels[(start + halfBytes)..<(start + rowBytes)])
                 )
             }
             #expect(Array(halves.map(\.0).joined()) == atZero.pixels)
@@ -246,14 +250,14 @@ import Training
                 #expect(try Grid.store(cell, blob: marker, db))
             }
             try StartupRecovery.run(server.services, logger: Logger(label: "test"))
-            #expect(
-                try await server.services.database.writer.read { db in try Grid.fetchOne(db, key: gridID) }?.state
-                    == .queued)
+            let requeued = try await server.services.database.writer.read { db in try Grid.fetchOne(db, key: gridID) }
+            #expect(requeued?.state == .queued)
 
             async let listStream = client.execute(uri: "/v1/events", method: .get)
             while server.services.changes.subscriberCount == 0 { try await Task.sleep(for: .milliseconds(20)) }
             try await workers.withWorkers(server.workers()) {
-                #expect(try await server.waitForGrid(gridID).state == .succeeded)
+                let ended = try await server.waitForGrid(gridID)
+                #expect(ended.state == .succeeded)
             }
             try await Task.sleep(for: .milliseconds(300))
             server.services.changes.close()

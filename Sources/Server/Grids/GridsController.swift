@@ -88,12 +88,12 @@ struct GridsController: Sendable {
     /// `prompts`, `checkpoints` and `weights`.
     @Sendable func cellImage(_ request: Request, context: some RequestContext) async throws -> Response {
         let (id, gridID) = (try context.parameters.require("id"), try context.parameters.require("grid_id"))
-        let indices = ["prompt_index", "checkpoint_index", "weight_index"].map {
-            context.parameters.get($0, as: Int.self)
-        }
+        let prompt = context.parameters.get("prompt_index", as: Int.self)
+        let checkpoint = context.parameters.get("checkpoint_index", as: Int.self)
+        let weight = context.parameters.get("weight_index", as: Int.self)
         let cell = try await services.database.writer.read { db -> GridCell? in
             let spec = try GridSpec.decode(try Self.grid(gridID, ofJob: id, db).spec)
-            guard case let [prompt?, checkpoint?, weight?] = indices, spec.prompts.indices.contains(prompt),
+            guard let prompt, let checkpoint, let weight, spec.prompts.indices.contains(prompt),
                 spec.checkpoints.indices.contains(checkpoint), spec.weights.indices.contains(weight)
             else { return nil }
             return try GridCell.filter(
