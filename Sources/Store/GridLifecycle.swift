@@ -39,7 +39,15 @@ extension Grid {
         let state = try State.fetchOne(db, sql: "SELECT state FROM grids WHERE id = ?", arguments: [cell.gridID])
         guard state == .rendering else { return false }
         try blob.register(db)
-        try cell.upsert(db)
+        // Plain SQL: GRDB's upsert asks for a rowid, which this WITHOUT ROWID table has not.
+        try db.execute(
+            sql: """
+                INSERT OR REPLACE INTO grid_cells (grid_id, prompt_index, checkpoint, weight, blob_sha256, created_at)
+                VALUES (?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                cell.gridID, cell.promptIndex, cell.checkpoint, cell.weight, cell.blobSHA256, cell.createdAt,
+            ])
         try db.execute(
             sql: "UPDATE grids SET progress = (SELECT COUNT(*) FROM grid_cells WHERE grid_id = ?1) WHERE id = ?1",
             arguments: [cell.gridID])
