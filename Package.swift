@@ -69,7 +69,7 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "Store", "Training", "Diffusion", "Tensors", "Imaging", "CZlib", "CUDA",
+                "Store", "Training", "LoRA", "Diffusion", "Tensors", "Imaging", "CZlib", "CUDA",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -98,8 +98,7 @@ let package = Package(
             name: "SchemaMigrations", path: "Migrations", exclude: ["README.md"],
             resources: [
                 .copy("0001_initial.sql"), .copy("0002_job_outputs.sql"), .copy("0003_datasets.sql"),
-                .copy("0004_webhooks.sql"),
-                .copy("0006_demo.sql"),
+                .copy("0004_webhooks.sql"), .copy("0005_grids.sql"), .copy("0006_demo.sql"),
             ]),
         .executableTarget(
             name: "lorad",
@@ -139,7 +138,8 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "Store", "Training", "SafeTensors", "Imaging", "CZlib", "TestSupport", "CUDA",
+                "Server", "Store", "Training", "LoRA", "Diffusion", "Tensors", "SafeTensors", "Imaging", "CZlib",
+                "TestSupport", "CUDA",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),

@@ -47,6 +47,7 @@ func buildRouter(services: ServerServices, logger: Logger) -> Router<BasicReques
     ModelsController(services: services).addRoutes(to: router)
     JobsController(services: services).addRoutes(to: router)
     JobOutputsController(services: services).addRoutes(to: router)
+    GridsController(services: services).addRoutes(to: router)
     EventStreamController(services: services).addRoutes(to: router)
     SystemController(services: services).addRoutes(to: router)
     DatasetController(services: services).addRoutes(to: router)

@@ -4,7 +4,7 @@ import Logging
 import Store
 
 /// What start-up does before any request or worker runs: jobs a crash left running go back to the queue (to resume
-/// from their last saved state), blobs no row references are collected, and leftover work folders removed.
+/// from their last saved state), so do grids (keeping the cells they have), blobs no row references are collected, and leftover work folders removed.
 enum StartupRecovery {
     static func run(_ services: ServerServices, logger: Logger) throws {
         let requeued = try services.database.writer.write { db in
@@ -20,6 +20,10 @@ enum StartupRecovery {
             return jobs
         }
         for job in requeued { logger.notice("interrupted job queued again", metadata: ["job": "\(job.id)"]) }
+        for grid in try services.database.writer.write({ db in try Grid.requeueInterrupted(db) }) {
+            logger.notice(
+                "interrupted grid queued again", metadata: ["grid": "\(grid.id)", "cells": "\(grid.progress)"])
+        }
         let report = try services.database.collectUnreferencedBlobs(in: services.blobs)
         if !report.deletedBlobs.isEmpty || report.deletedTemporaryFiles > 0 {
             logger.info(

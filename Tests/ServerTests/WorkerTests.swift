@@ -73,7 +73,8 @@ import Testing
             let types = try await events(server, id).map(\.type)
             #expect(Array(types.prefix(2)) == ["state", "state"])
             #expect(types.filter { $0 == "progress" }.count == 4)
-            #expect(types.filter { $0 == "sample" }.count == 2)
+            // sample_at_first is on by default: the base model's image at step 0, then steps 2 and 4.
+            #expect(types.filter { $0 == "sample" }.count == 3)
             #expect(types.contains("checkpoint"))
             #expect(types.last == "state")
 
@@ -97,7 +98,7 @@ import Testing
             let samples = try #require(
                 try jsonObject(try await client.execute(uri: "/v1/jobs/\(id)/samples", method: .get))["samples"]
                     as? [[String: Any]])
-            #expect(samples.compactMap { $0["step"] as? Int } == [2, 4])
+            #expect(samples.compactMap { $0["step"] as? Int } == [0, 2, 4])
             let sampleURL = try #require(samples.first?["url"] as? String)
             let png = try await client.execute(uri: sampleURL, method: .get)
             #expect(png.headers[.contentType] == "image/png")

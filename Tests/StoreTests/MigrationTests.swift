@@ -29,6 +29,7 @@ import Testing
         "0002_job_outputs.sql": "9498f6c872b956fc7673bced97bc969f1e07fd8b48531a110205035f6c5fd992",
         "0003_datasets.sql": "9b4bc29d334f240460b50b5ad2fe57c3bf0e057465b8fac71b70d8885e3a2ad6",
         "0004_webhooks.sql": "6bf355b4ac1b0f91b56f6f22670ed0400b238e01240883e7dc0c2422ec140b78",
+        "0005_grids.sql": "fd9fdcf752dfbfc2b46da31140cf42f2eb51f6dbabd49325b82cc8772864a494",
         "0006_demo.sql": "790e23ce79e7ee0d2101646c5e3dc25f011ec93b2de2bc587568e35b2e07b9d5",
     ]
 

@@ -5,6 +5,7 @@ import { ApiError, requestJSON, resourceURL, send, storedToken } from "./api.js"
 import { h, replaceChildren } from "./dom.js";
 import { EventStream } from "./eventStream.js";
 import { bytes, duration, finalStates, number, time } from "./format.js";
+import { gridPanel } from "./gridPanel.js";
 import { LineChart } from "./lineChart.js";
 import { progressBar, stateBadge } from "./widgets.js";
 
@@ -36,6 +37,7 @@ export function jobPageView(id) {
   const checkpoints = new Map();
   const lossChart = new LineChart("Loss", "loss");
   const rateChart = new LineChart("Learning rate", "learning rate");
+  const grids = gridPanel(id);
 
   const heading = h("h1", { id: "job-heading" }, `Job ${id.slice(0, 8)}`);
   const status = h("p", { class: "status", role: "status", "aria-live": "polite" });
@@ -66,7 +68,13 @@ export function jobPageView(id) {
     summary,
     h("section", { "aria-label": "Progress" }, progress),
     h("section", { class: "charts", "aria-label": "Charts" }, lossChart.element, rateChart.element),
-    h("section", { "aria-labelledby": "samples-heading" }, h("h2", { id: "samples-heading" }, "Samples"), sampleGroups),
+    h(
+      "section",
+      { "aria-labelledby": "samples-heading" },
+      h("h2", { id: "samples-heading" }, "Samples"),
+      h("p", { class: "hint" }, "Each prompt's first image, at step 0, is the base model's (the LoRA starts at zero)."),
+      sampleGroups,
+    ),
     h(
       "section",
       { "aria-labelledby": "checkpoints-heading" },
@@ -82,6 +90,7 @@ export function jobPageView(id) {
         ),
       ),
     ),
+    grids.element,
     h("section", { "aria-labelledby": "log-heading" }, h("h2", { id: "log-heading" }, "Log"), log),
     h("details", {}, h("summary", {}, "Configuration"), config),
   );
@@ -104,6 +113,7 @@ export function jobPageView(id) {
     replaceChildren(summary, rows.map(([term, value]) => [h("dt", {}, term), h("dd", {}, value)]));
     if (job.config) config.textContent = JSON.stringify(job.config, null, 2);
     renderProgress();
+    grids.setJob(job);
     clearInterval(pollTimer);
     if (job.state === "queued") pollTimer = setInterval(refreshJob, queuedPollMilliseconds);
   }
@@ -219,6 +229,7 @@ export function jobPageView(id) {
       checkpointList,
       rows.length ? rows.map(checkpointRow) : h("tr", {}, h("td", { colspan: 6 }, "No checkpoints yet.")),
     );
+    grids.setCheckpoints(rows);
   }
 
   function addLog(level, message) {
@@ -306,6 +317,7 @@ export function jobPageView(id) {
     renderSamples();
     for (const checkpoint of checkpointList.checkpoints) checkpoints.set(checkpoint.name, checkpoint);
     renderCheckpoints();
+    grids.load();
     stream = new EventStream(
       `${base}/events`,
       {
@@ -327,6 +339,7 @@ export function jobPageView(id) {
     element,
     close() {
       stream?.close();
+      grids.close();
       clearInterval(pollTimer);
       clearTimeout(refreshTimer);
       cancelAnimationFrame(progressFrame);
@@ -345,10 +358,14 @@ function seriesStyle(group) {
   return ["unet", "text_encoder"].includes(group) ? group.replace("_", "-") : "other";
 }
 
+/** A sample's figure; the step-0 sample, rendered before any training, is labelled as the base model's image. */
 function sampleFigure(sample) {
+  const isBase = sample.step === 0;
   const image = h("img", {
     class: "sample-image",
-    alt: `Sample of prompt ${sample.prompt_index + 1} at step ${sample.step}`,
+    alt: isBase
+      ? `Base model image of prompt ${sample.prompt_index + 1}`
+      : `Sample of prompt ${sample.prompt_index + 1} at step ${sample.step}`,
     width: 256,
     height: 256,
     loading: "lazy",
@@ -361,7 +378,8 @@ function sampleFigure(sample) {
       image.alt = `${image.alt} (could not be loaded)`;
     },
   );
-  return h("li", {}, h("figure", {}, image, h("figcaption", {}, `step ${sample.step}, epoch ${sample.epoch}`)));
+  const caption = isBase ? "base model" : `step ${sample.step}, epoch ${sample.epoch}`;
+  return h("li", { class: isBase ? "base-model" : null }, h("figure", {}, image, h("figcaption", {}, caption)));
 }
 
 function checkpointRow(checkpoint) {

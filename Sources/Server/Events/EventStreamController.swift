@@ -30,7 +30,7 @@ struct EventStreamController: Sendable {
         _ = try await services.database.writer.read { db in try JobsController.job(id, db) }
         // Subscribed before the first read, so that no change between the read and the wait is missed.
         let wakes = WakeStream(changes: services.changes, heartbeat: services.configuration.eventHeartbeatInterval) {
-            $0 == .job(id: id) || $0 == .deleted(id: id)
+            $0.jobID == id
         }
         let database = services.database
         return Response(
@@ -55,6 +55,11 @@ struct EventStreamController: Sendable {
                     guard let job, !job.state.isFinal else { break }
                     guard let wake = await iterator.next() else { break }
                     if wake == .heartbeat { try await writer.write(ByteBuffer(string: ServerSentEvent.heartbeat)) }
+                    if case .change(.grid(_, let gridID)) = wake,
+                        let text = try await GridEvent.text(gridID: gridID, database)
+                    {
+                        try await writer.write(ByteBuffer(string: text))
+                    }
                 }
                 try await writer.finish(nil)
             })
@@ -80,6 +85,9 @@ struct EventStreamController: Sendable {
                         guard let resource else { continue }
                         let data = String(decoding: try JSONResponse.encode(resource), as: UTF8.self)
                         text = ServerSentEvent(event: "job", data: data).text
+                    case .change(.grid(_, let gridID)):
+                        guard let event = try await GridEvent.text(gridID: gridID, database) else { continue }
+                        text = event
                     }
                     try await writer.write(ByteBuffer(string: text))
                 }

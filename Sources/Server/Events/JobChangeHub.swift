@@ -9,6 +9,15 @@ public final class JobChangeHub: Sendable {
         /// The job's row or events changed (or it was queued).
         case job(id: String)
         case deleted(id: String)
+        /// A grid of the job was queued, or its rendering moved on or ended.
+        case grid(jobID: String, gridID: String)
+
+        /// The job the change is about.
+        public var jobID: String {
+            switch self {
+            case .job(let id), .deleted(let id), .grid(let id, _): id
+            }
+        }
     }
 
     private struct State {

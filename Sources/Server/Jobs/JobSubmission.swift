@@ -97,6 +97,13 @@ struct JobSubmission: Sendable {
         if let value = options["caption_extension"], case .string(let text) = value, !isSafeExtension(text) {
             fail("caption_extension", "use a dot and 1 to 16 letters or digits, like \".txt\"")
         }
+        // The step-0 sample is the base model's image (a new LoRA's up weights are zero): the job page and the
+        // checkpoint grids compare every later sample with it.
+        if options["sample_at_first"] == nil || options["sample_at_first"] == .null,
+            case .array(let prompts)? = options["sample_prompts"], !prompts.isEmpty
+        {
+            options["sample_at_first"] = .bool(true)
+        }
         if options["seed"] == nil || options["seed"] == .null {
             options["seed"] = .integer(Int(defaultSeed(idempotencyKey: idempotencyKey)))
         }

@@ -53,7 +53,7 @@ public final class WorkerPool: Service, Sendable {
         self.logger = logger
     }
 
-    private var isShuttingDown: Bool { shuttingDown.withLock { $0 } }
+    var isShuttingDown: Bool { shuttingDown.withLock { $0 } }
 
     public func run() async throws {
         // A graceful shutdown and a cancellation both stop the running jobs after they save their state.
@@ -83,6 +83,12 @@ public final class WorkerPool: Service, Sendable {
         let wakes = WakeStream(changes: services.changes, heartbeat: timing.idlePollInterval)
         var iterator = wakes.makeAsyncIterator()
         while !isShuttingDown {
+            // Grids first: someone waits to compare a finished job's checkpoints, and a grid takes far less time
+            // than a job.
+            if let grid = await claimGrid(as: workerID) {
+                await render(grid, as: workerID, on: device)
+                continue
+            }
             let job: Job?
             do {
                 job = try await services.database.writer.write { db in
@@ -147,7 +153,9 @@ public final class WorkerPool: Service, Sendable {
         }
         timers.cancel()
         do {
-            try await record(outcome, of: job.id)
+            if let grid = try await record(outcome, of: job.id) {
+                services.changes.publish(.grid(jobID: job.id, gridID: grid.id))
+            }
         } catch {
             logger.error(
                 "cannot record the end of a job",
@@ -159,14 +167,16 @@ public final class WorkerPool: Service, Sendable {
     }
 
     /// Writes how the run ended, unless someone moved the job first (a cancel, which already wrote its state).
-    private func record(_ outcome: JobExecution.Outcome, of id: String) async throws {
+    /// Returns the default grid queued for a job that succeeded.
+    private func record(_ outcome: JobExecution.Outcome, of id: String) async throws -> Grid? {
         let running: Set<JobState> = [.preparing, .training]
-        try await services.database.writer.write { db in
+        return try await services.database.writer.write { db in
             switch outcome {
             case .finished:
-                if try Job.transition(id, from: running, to: .succeeded, db) != nil {
-                    try JobEventLog.append(id, .state(JobStateEvent(state: .succeeded)), db)
-                }
+                guard try Job.transition(id, from: running, to: .succeeded, db) != nil else { return nil }
+                let grid = try DefaultGrid.queue(forJob: id, db)
+                try JobEventLog.append(id, .state(JobStateEvent(state: .succeeded)), db)
+                return grid
             case .stopped:
                 if try Job.transition(id, from: running, to: .queued, db) != nil {
                     try JobEventLog.append(
@@ -175,19 +185,20 @@ public final class WorkerPool: Service, Sendable {
                     try JobEventLog.append(id, .state(JobStateEvent(state: .queued)), db)
                 }
             case .canceled:
-                return
+                break
             case .failed(let reason):
                 if try Job.transition(id, from: running, to: .failed, error: reason, db) != nil {
                     try JobEventLog.append(id, .error(message: reason), db)
                     try JobEventLog.append(id, .state(JobStateEvent(state: .failed, error: reason)), db)
                 }
             }
+            return nil
         }
     }
 
     /// Runs `body` on a new thread with a large stack (training is long and blocking: it must not hold one of the
     /// few cooperative threads of Swift concurrency).
-    private static func onOwnThread<Result: Sendable>(_ body: @escaping @Sendable () -> Result) async -> Result {
+    static func onOwnThread<Result: Sendable>(_ body: @escaping @Sendable () -> Result) async -> Result {
         await withCheckedContinuation { continuation in
             let thread = Thread { continuation.resume(returning: body()) }
             thread.stackSize = 16 << 20

@@ -9,12 +9,7 @@ extension TrainingSession {
             pipeline: pipeline, backend: tape, directory: outputDirectory.appendingPathComponent("sample"),
             outputName: outputName)
         for prompt in config.samplePromptList {
-            // A prompt without `--d` gets a seed fixed for the run, so its images compare across steps.
-            let request = TextToImageRequest(
-                prompt: prompt.prompt, negativePrompt: prompt.negativePrompt, width: prompt.width,
-                height: prompt.height, steps: prompt.steps, guidanceScale: Float(prompt.scale),
-                sampler: prompt.sampler, seed: prompt.seed ?? seed &+ UInt64(prompt.index),
-                clipSkip: model.architecture == .sdxl ? 1 : (config.clipSkip ?? 1))
+            let request = config.sampleRequest(for: prompt, runSeed: seed, architecture: model.architecture)
             events(
                 .sample(try renderer.render(request, prompt: prompt.index, step: position.step, epoch: position.epoch)))
         }
