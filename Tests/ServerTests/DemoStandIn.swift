@@ -30,6 +30,7 @@ struct DemoStandIn {
         learning_rate = 1e-3
         seed = 11
         sample_every_n_steps = 1
+        sample_at_first = true
         sample_prompts = [\(samplePrompts.map { "\"\($0)\"" }.joined(separator: ", "))]
         """
 
