@@ -34,6 +34,7 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import demo_world as world  # noqa: E402
+from clip_bytes import bytes_to_unicode  # noqa: E402
 
 warnings.filterwarnings("ignore")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -59,19 +60,6 @@ DATASET_IMAGES = 24  # the demo LoRA's training set
 
 
 # -- tokenizer -------------------------------------------------------------------------------------------------------
-
-def bytes_to_unicode():
-    """openai/CLIP's byte -> printable character table (the first 256 vocabulary entries, in this order)."""
-    bs = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) + list(range(ord("®"), ord("ÿ") + 1))
-    cs = bs[:]
-    n = 0
-    for b in range(256):
-        if b not in bs:
-            bs.append(b)
-            cs.append(256 + n)
-            n += 1
-    return [chr(c) for c in cs]
-
 
 def bpe_merges_used(word, ranks):
     """The merges CLIP's BPE applies to one word, in order (the lowest-ranked adjacent pair first)."""

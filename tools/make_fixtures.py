@@ -28,6 +28,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import philox  # noqa: E402
+from clip_bytes import bytes_to_unicode  # noqa: E402
 import ldm_mapping as ldm  # noqa: E402
 from fixture_io import save_json, save_safetensors  # noqa: E402
 
@@ -59,19 +60,6 @@ BOS, EOS = "<|startoftext|>", "<|endoftext|>"
 
 # ---------------------------------------------------------------------------------------------------------------
 # Tokenizer files
-
-
-def bytes_to_unicode():
-    """openai/CLIP's byte -> printable character table (the first 256 vocabulary entries, in this order)."""
-    bs = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) + list(range(ord("®"), ord("ÿ") + 1))
-    cs = bs[:]
-    n = 0
-    for b in range(256):
-        if b not in bs:
-            bs.append(b)
-            cs.append(256 + n)
-            n += 1
-    return [chr(c) for c in cs]
 
 
 def write_tokenizer(folder, pad_token):
