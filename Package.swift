@@ -81,6 +81,9 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
+            // The demo (Resources/Demo) is bundled with `.copy` once its model is in the folder: until then it has
+            // only the dataset and config, and a server registers no demo.
+            exclude: ["Resources/Demo"],
             // The OpenAPI document GET /openapi.json serves, written by hand next to the routes it describes.
             resources: [.copy("Resources/openapi.json")]
         ),
