@@ -273,6 +273,9 @@ def write_model(folder, vae, unet, text_encoder, tokenizer_folder):
         vae=vae, text_encoder=text_encoder, tokenizer=CLIPTokenizer.from_pretrained(tokenizer_folder), unet=unet,
         scheduler=sampling_scheduler(), safety_checker=None, feature_extractor=None, requires_safety_checker=False)
     pipeline.save_pretrained(folder)
+    # transformers 5 saves only tokenizer.json; diffusers folders (and lorad) also read CLIP's vocab.json/merges.txt.
+    for name in os.listdir(tokenizer_folder):
+        shutil.copy(os.path.join(tokenizer_folder, name), os.path.join(folder, "tokenizer", name))
 
 
 def write_dataset(folder):
