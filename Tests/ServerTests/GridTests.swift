@@ -222,9 +222,19 @@ import Training
             try await server.services.database.writer.write { db in
                 try db.execute(sql: "UPDATE grids SET state = 'failed' WHERE id = ?", arguments: [gridID])
             }
+            // The deletion is news on /v1/events, so that open pages drop the grid.
+            async let listStream = client.execute(uri: "/v1/events", method: .get)
+            while server.services.changes.subscriberCount == 0 { try await Task.sleep(for: .milliseconds(20)) }
             try await OpenAPIDocumentTests.exchange(client, document, .delete, path, expect: .noContent)
             try await OpenAPIDocumentTests.exchange(client, document, .delete, path, expect: .notFound)
             #expect(try server.count("grids") == 0)
+            try await Task.sleep(for: .milliseconds(300))
+            server.services.changes.close()
+            let streamed = try await listStream
+            #expect(try OpenAPIDocumentTests.checkEvents(streamed, document, path: "/v1/events") == 1)
+            #expect(
+                String(buffer: streamed.body).contains(
+                    "event: grid_deleted\ndata: {\"grid_id\":\"\(gridID)\",\"job_id\":\"\(id)\"}\n"))
         }
     }
 

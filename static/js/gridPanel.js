@@ -297,6 +297,7 @@ export function gridPanel(id) {
       stream = new EventStream("/v1/events", {
         onEvent: (type, data) => {
           if (type === "grid" && data.job_id === id) scheduleRefresh(data.grid_id);
+          if (type === "grid_deleted" && data.job_id === id && grids.delete(data.grid_id)) render();
         },
         onOpen: (isReconnect) => {
           if (isReconnect) loadAll();

@@ -55,10 +55,9 @@ struct EventStreamController: Sendable {
                     guard let job, !job.state.isFinal else { break }
                     guard let wake = await iterator.next() else { break }
                     if wake == .heartbeat { try await writer.write(ByteBuffer(string: ServerSentEvent.heartbeat)) }
-                    if case .change(.grid(_, let gridID)) = wake,
-                        let text = try await GridEvent.text(gridID: gridID, database)
-                    {
-                        try await writer.write(ByteBuffer(string: text))
+                    if case .change(.grid(_, let gridID)) = wake {
+                        try await writer.write(
+                            ByteBuffer(string: try await GridEvent.text(gridID: gridID, jobID: id, database)))
                     }
                 }
                 try await writer.finish(nil)
@@ -85,9 +84,8 @@ struct EventStreamController: Sendable {
                         guard let resource else { continue }
                         let data = String(decoding: try JSONResponse.encode(resource), as: UTF8.self)
                         text = ServerSentEvent(event: "job", data: data).text
-                    case .change(.grid(_, let gridID)):
-                        guard let event = try await GridEvent.text(gridID: gridID, database) else { continue }
-                        text = event
+                    case .change(.grid(let jobID, let gridID)):
+                        text = try await GridEvent.text(gridID: gridID, jobID: jobID, database)
                     }
                     try await writer.write(ByteBuffer(string: text))
                 }

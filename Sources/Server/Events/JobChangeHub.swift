@@ -9,7 +9,7 @@ public final class JobChangeHub: Sendable {
         /// The job's row or events changed (or it was queued).
         case job(id: String)
         case deleted(id: String)
-        /// A grid of the job was queued, or its rendering moved on or ended.
+        /// A grid of the job was queued, its rendering moved on or ended, or it was deleted.
         case grid(jobID: String, gridID: String)
 
         /// The job the change is about.

@@ -3,8 +3,8 @@ import GRDB
 import Store
 
 /// The `grid` server-sent event: a grid's state and progress, sent on its job's stream (while that is open) and on
-/// `/v1/events` whenever the grid changes. It is read from the grid's row when sent, not stored in the job's event
-/// log, so it carries no `id:` (a reconnecting client reads the grid itself).
+/// `/v1/events` whenever the grid changes, and `grid_deleted` once it is deleted. It is read from the grid's row when
+/// sent, not stored in the job's event log, so it carries no `id:` (a reconnecting client reads the grids itself).
 struct GridEvent: Encodable, Sendable, Equatable {
     var gridID: String
     var jobID: String
@@ -28,11 +28,25 @@ struct GridEvent: Encodable, Sendable, Equatable {
         url = GridResource.path(jobID: grid.jobID, gridID: grid.id)
     }
 
-    /// The event's wire form for grid `id` as it is now; nil once the grid is gone.
-    static func text(gridID id: String, _ database: StoreDatabase) async throws -> String? {
+    /// The event's wire form for grid `id` of job `jobID` as it is now: `grid`, or `grid_deleted` once it is gone.
+    static func text(gridID id: String, jobID: String, _ database: StoreDatabase) async throws -> String {
         let grid = try await database.writer.read { db in try Grid.fetchOne(db, key: id) }
-        guard let grid else { return nil }
+        guard let grid else {
+            let data = String(decoding: try JSONResponse.encode(Deleted(gridID: id, jobID: jobID)), as: UTF8.self)
+            return ServerSentEvent(event: "grid_deleted", data: data).text
+        }
         let data = String(decoding: try JSONResponse.encode(try GridEvent(grid)), as: UTF8.self)
         return ServerSentEvent(event: "grid", data: data).text
+    }
+
+    /// The data of `grid_deleted`.
+    private struct Deleted: Encodable {
+        var gridID: String
+        var jobID: String
+
+        enum CodingKeys: String, CodingKey {
+            case gridID = "grid_id"
+            case jobID = "job_id"
+        }
     }
 }

@@ -81,6 +81,7 @@ struct GridsController: Sendable {
             }
             _ = try Grid.deleteOne(db, key: gridID)
         }
+        services.changes.publish(.grid(jobID: id, gridID: gridID))
         return Response(status: .noContent)
     }
 
