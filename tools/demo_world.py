@@ -113,25 +113,19 @@ def foreground_mask(picture):
     return np.sqrt(((pixels - background) ** 2).sum(axis=2)) > 60, background
 
 
-def convex_hull_area(mask):
-    """Area of the convex hull of the mask's pixel squares (Andrew's monotone chain over their corners)."""
+def outline_harmonic(mask, k):
+    """How strongly the outline repeats k times a turn: the k-th Fourier coefficient of the distance from the
+    region's centroid to its outline pixels (those with a 4-neighbour outside it), over their mean distance. For k = 5
+    it is about 0.4 for the star, whose five points make it, and under 0.07 for circles, squares and triangles, whose
+    outlines repeat 0, 4 and 3 times a turn."""
     ys, xs = np.nonzero(mask)
-    corners = {(x + dx, y + dy) for x, y in zip(xs.tolist(), ys.tolist()) for dx in (0, 1) for dy in (0, 1)}
-    points = sorted(corners)
-    if len(points) < 3:
-        return 0.0
-
-    def half(sequence):
-        hull = []
-        for p in sequence:
-            while len(hull) >= 2 and ((hull[-1][0] - hull[-2][0]) * (p[1] - hull[-2][1])
-                                      - (hull[-1][1] - hull[-2][1]) * (p[0] - hull[-2][0])) <= 0:
-                hull.pop()
-            hull.append(p)
-        return hull
-
-    hull = half(points)[:-1] + half(points[::-1])[:-1]
-    return 0.5 * abs(sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in zip(hull, hull[1:] + hull[:1])))
+    cy, cx = ys.mean(), xs.mean()
+    padded = np.pad(mask, 1)
+    interior = padded[:-2, 1:-1] & padded[2:, 1:-1] & padded[1:-1, :-2] & padded[1:-1, 2:]
+    oy, ox = np.nonzero(mask & ~interior)
+    radius = np.hypot(oy - cy, ox - cx)
+    angle = np.arctan2(oy - cy, ox - cx)
+    return float(abs((radius * np.exp(-1j * k * angle)).sum()) / radius.sum())
 
 
 def largest_region(mask):
@@ -157,8 +151,13 @@ def largest_region(mask):
     return best
 
 
+# The five-fold outline harmonic above which a shape counts as a star: the demo model's circles, squares and triangles
+# stay under 0.07, blurred as they come out; the demo LoRA's stars, plumper than the drawn ones, are above 0.13.
+STAR_HARMONIC = 0.1
+
+
 def describe(picture):
-    """What a picture shows, measured: {colour, shape, position, background, solidity}; only the background when no
+    """What a picture shows, measured: {colour, shape, position, background, five_fold}; only the background when no
     shape stands out. The same measure as the demo test's (Tests/ServerTests/Demo/DemoShapeMeasure.swift)."""
     mask, background = foreground_mask(picture)
     mask = largest_region(mask)
@@ -166,9 +165,9 @@ def describe(picture):
     if area < 40:
         return {"background": _nearest(COLOURS, background)}
     ys, xs = np.nonzero(mask)
-    solidity = area / convex_hull_area(mask)
+    five_fold = outline_harmonic(mask, 5)
     extent = area / ((xs.max() - xs.min() + 1) * (ys.max() - ys.min() + 1))
-    if solidity < 0.8:
+    if five_fold > STAR_HARMONIC:
         shape = TRIGGER
     elif extent > 0.9:
         shape = "square"
@@ -179,4 +178,4 @@ def describe(picture):
     centre = (xs.mean() + 0.5, ys.mean() + 0.5)
     return {"colour": _nearest(COLOURS, np.median(picture[mask].astype(np.float64), axis=0)),
             "background": _nearest(COLOURS, background), "shape": shape,
-            "position": _nearest(POSITIONS, np.array(centre)), "solidity": solidity}
+            "position": _nearest(POSITIONS, np.array(centre)), "five_fold": five_fold}

@@ -1,23 +1,27 @@
+import Foundation
 import Imaging
 
 /// Measures the shape in a picture of the demo world (one flat shape on a flat background, tools/demo_world.py):
-/// the star is the only shape there whose outline bends inwards, so its solidity (area over convex-hull area, about
-/// 0.65 for the star, above 0.85 for circles, squares and triangles) tells it apart.
+/// the star is the only shape there whose outline repeats five times a turn, so the five-fold harmonic of its outline
+/// (about 0.4 for a drawn star, above 0.13 for the demo LoRA's plumper ones, under 0.07 for the circles, squares and
+/// triangles the demo model draws) tells it apart.
 struct DemoShapeMeasure {
     /// Pixels of the largest connected region that differs clearly from the background.
     let shapeArea: Int
-    /// `shapeArea` over the area of its convex hull; `nil` when no shape stands out.
-    let solidity: Double?
+    /// The five-fold harmonic of that region's outline; `nil` when no shape stands out.
+    let fiveFold: Double?
 
-    /// Below this solidity a shape counts as a star.
-    static let starSolidity = 0.8
+    /// Above this five-fold harmonic a shape counts as a star (`STAR_HARMONIC` in tools/demo_world.py).
+    static let starHarmonic = 0.1
 
-    var showsStar: Bool { solidity.map { $0 < Self.starSolidity } ?? false }
+    var showsStar: Bool { fiveFold.map { $0 > Self.starHarmonic } ?? false }
 
     init(_ image: Image) {
-        let mask = Self.largestRegion(Self.foreground(image), width: image.width, height: image.height)
-        shapeArea = mask.count
-        solidity = mask.count < 40 ? nil : Double(mask.count) / Self.convexHullArea(of: mask, width: image.width)
+        let mask = Self.foreground(image)
+        let region = Self.largestRegion(mask, width: image.width, height: image.height)
+        shapeArea = region.count
+        fiveFold =
+            region.count < 40 ? nil : Self.outlineHarmonic(5, of: region, width: image.width, height: image.height)
     }
 
     /// Pixels further than 60 (in RGB distance) from the background, the per-channel median of the border pixels.
@@ -67,33 +71,28 @@ struct DemoShapeMeasure {
         return largest
     }
 
-    /// The area of the convex hull of the pixels' unit squares (Andrew's monotone chain over their corners).
-    private static func convexHullArea(of pixels: [Int], width: Int) -> Double {
-        var corners = Set<[Int]>()
-        for index in pixels {
+    /// How strongly the region's outline repeats `k` times a turn: the k-th Fourier coefficient of the distance from
+    /// the region's centroid to its outline pixels (those with a 4-neighbour outside it), over their mean distance.
+    private static func outlineHarmonic(_ k: Int, of region: [Int], width: Int, height: Int) -> Double {
+        var inRegion = [Bool](repeating: false, count: width * height)
+        for index in region { inRegion[index] = true }
+        let count = Double(region.count)
+        let centreX = region.reduce(0.0) { $0 + Double($1 % width) } / count
+        let centreY = region.reduce(0.0) { $0 + Double($1 / width) } / count
+        var (real, imaginary, radiusSum) = (0.0, 0.0, 0.0)
+        for index in region {
             let (x, y) = (index % width, index / width)
-            for dx in 0...1 { for dy in 0...1 { corners.insert([x + dx, y + dy]) } }
-        }
-        let points = corners.sorted { ($0[0], $0[1]) < ($1[0], $1[1]) }
-        func cross(_ o: [Int], _ a: [Int], _ b: [Int]) -> Int {
-            (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0])
-        }
-        func halfHull(_ sequence: [[Int]]) -> [[Int]] {
-            var hull: [[Int]] = []
-            for point in sequence {
-                while hull.count >= 2 && cross(hull[hull.count - 2], hull[hull.count - 1], point) <= 0 {
-                    hull.removeLast()
-                }
-                hull.append(point)
+            func outside(_ nx: Int, _ ny: Int) -> Bool {
+                nx < 0 || nx >= width || ny < 0 || ny >= height || !inRegion[ny * width + nx]
             }
-            return hull
+            guard outside(x - 1, y) || outside(x + 1, y) || outside(x, y - 1) || outside(x, y + 1) else { continue }
+            let (dx, dy) = (Double(x) - centreX, Double(y) - centreY)
+            let radius = (dx * dx + dy * dy).squareRoot()
+            let angle = Double(k) * atan2(dy, dx)
+            real += radius * cos(angle)
+            imaginary -= radius * sin(angle)
+            radiusSum += radius
         }
-        let hull = halfHull(points).dropLast() + halfHull(points.reversed()).dropLast()
-        var twiceArea = 0
-        for (index, point) in hull.enumerated() {
-            let next = hull[(index + 1) % hull.count]
-            twiceArea += point[0] * next[1] - next[0] * point[1]
-        }
-        return Double(abs(twiceArea)) / 2
+        return (real * real + imaginary * imaginary).squareRoot() / radiusSum
     }
 }
