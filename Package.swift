@@ -85,11 +85,12 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
-            // The demo (Resources/Demo) is bundled with `.copy` once its model is in the folder: until then it has
-            // only the dataset and config, and a server registers no demo.
-            exclude: ["Resources/Demo"],
-            // The OpenAPI document GET /openapi.json serves, written by hand next to the routes it describes.
-            resources: [.copy("Resources/openapi.json")]
+            resources: [
+                // The OpenAPI document GET /openapi.json serves, written by hand next to the routes it describes.
+                .copy("Resources/openapi.json"),
+                // The demo a first start registers: model, dataset and config (made by tools/make_demo.py).
+                .copy("Resources/Demo"),
+            ]
         ),
         // The server's records: SQLite through GRDB (system SQLite, Debian: libsqlite3-dev), migrations, blob store.
         .target(
