@@ -28,11 +28,9 @@ import Testing
     @Test(.enabled(if: ["curl", "jq"].allSatisfy(isInstalled), "needs curl and jq (tools/setup.sh installs them)"))
     func theCurlSessionRunsAsWritten() async throws {
         let script = try Self.sessionScript()
+        // As the README's first command starts it: no models folder, the demo model registered on the first start.
         let server = try await ServerProcess(
-            [
-                "--data-dir", scratch.appendingPathComponent("data").path, "--models-dir",
-                LoradProcess.fixtures.appendingPathComponent("models").path,
-            ], logs: scratch)
+            ["--data-dir", scratch.appendingPathComponent("data").path], logs: scratch)
         // The session's relative paths are the repository's; its files land in the scratch folder.
         let work = scratch.appendingPathComponent("work")
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)

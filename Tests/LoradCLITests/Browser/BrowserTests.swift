@@ -123,6 +123,41 @@ final class BrowserTests {
         }
     }
 
+    /// The demo as a newcomer runs it from the page: the job list's demo panel queues the demo job, whose page shows
+    /// the base model's picture first among the samples and, once the job has succeeded, its checkpoint × weight
+    /// grid with every cell rendered.
+    @Test(.timeLimit(.minutes(30))) func theDemoJobRunsFromThePageUntilItsGridIsShown() async throws {
+        let (server, base) = try await startServer()
+        try await withBrowser { browser in
+            try await browser.navigate(to: try #require(URL(string: base + "/#/")))
+            _ = try await waitFor(
+                "the demo panel", in: browser, server,
+                script: "return document.querySelector('#demo-panel:not([hidden]) #demo-start') ? true : null")
+            try await browser.click(try await browser.element("#demo-start"))
+            _ = try await waitFor(
+                "the demo job's page", in: browser, server,
+                script: "return location.hash.startsWith('#/jobs/') || null")
+            let outcome = try await waitFor(
+                "the finished demo job and its grid", in: browser, server, timeout: .seconds(1500),
+                script: """
+                    const state = document.querySelector('h1 .state')?.textContent;
+                    if (state === 'failed' || state === 'canceled') {
+                      return `job ${state}: ${document.querySelector('main').innerText}`;
+                    }
+                    const baseModel = document.querySelector('li.base-model img.sample-image');
+                    const grid = document.querySelector('.grid-view[data-state="succeeded"]');
+                    if (state !== 'succeeded' || !baseModel?.complete || !grid) return null;
+                    const cells = grid.querySelectorAll('td');
+                    const images = grid.querySelectorAll('td img.grid-image');
+                    return [cells.length, images.length];
+                    """)
+            let counts = try #require(outcome as? [Int], "\(outcome)")
+            #expect(
+                counts.count == 2 && counts[0] > 0 && counts[0] == counts[1], "grid cells and their images: \(counts)")
+            try await expectNoScriptErrors(browser)
+        }
+    }
+
     /// Starts `lorad serve` on a free port with the fixture models and the page; returns it and its base URL.
     private func startServer() async throws -> (BackgroundProcess, String) {
         let server = try BackgroundProcess(
