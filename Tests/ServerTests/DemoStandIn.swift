@@ -1,7 +1,11 @@
 import Foundation
 import GRDB
+import Hummingbird
+import HummingbirdTesting
 import Logging
+import Store
 import TestSupport
+import Testing
 
 @testable import Server
 
@@ -75,6 +79,31 @@ func startServer(
 }
 
 extension ServerServices {
+    /// Queues the demo job with `POST /v1/demo/job` and runs a CPU worker until the job has ended; its final row.
+    func trainDemoJob(timeout: Duration) async throws -> Job {
+        let id = try await buildApplication(services: self).test(.router) { client in
+            let created = try await client.execute(uri: "/v1/demo/job", method: .post)
+            #expect(created.status == .created, "\(bodyString(created))")
+            return try #require(try jsonObject(created)["id"] as? String)
+        }
+        let pool = WorkerPool(services: self, devices: [.cpu], logger: Logger(label: "demo"))
+        var finished: Job?
+        try await WorkerTests().withWorkers(pool) {
+            // Checked before the deadline: on 2 cores other tests may hold this process's threads for long.
+            let deadline = ContinuousClock.now + timeout
+            while true {
+                let job = try #require(try await database.writer.read { db in try Job.fetchOne(db, key: id) })
+                if job.state.isFinal {
+                    finished = job
+                    return
+                }
+                try #require(ContinuousClock.now < deadline, "the demo job did not end in \(timeout)")
+                try await Task.sleep(for: .milliseconds(200))
+            }
+        }
+        return try #require(finished)
+    }
+
     /// The row counts of the tables the demo writes.
     func demoCounts() throws -> [String: Int] {
         try database.writer.read { db in

@@ -3,7 +3,6 @@ import GRDB
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
-import Logging
 import Store
 import Testing
 import Training
@@ -254,27 +253,11 @@ import Training
     @Test func theDemoJobTrains() async throws {
         let scene = try Scene()
         let services = try scene.start()
-        let id = try await buildApplication(services: services).test(.router) { client in
-            let created = try await client.execute(uri: "/v1/demo/job", method: .post)
-            #expect(created.status == .created, "\(bodyString(created))")
-            return try #require(try jsonObject(created)["id"] as? String)
-        }
-        let pool = WorkerPool(services: services, devices: [.cpu], logger: Logger(label: "test"))
-        try await WorkerTests().withWorkers(pool) {
-            let deadline = ContinuousClock.now + .seconds(600)
-            while true {
-                let job = try #require(try await services.database.writer.read { db in try Job.fetchOne(db, key: id) })
-                if job.state.isFinal {
-                    #expect(job.state == .succeeded, "\(job.error ?? "")")
-                    break
-                }
-                try #require(ContinuousClock.now < deadline, "the demo job did not finish")
-                try await Task.sleep(for: .milliseconds(200))
-            }
-        }
+        let job = try await services.trainDemoJob(timeout: .seconds(600))
+        #expect(job.state == .succeeded, "\(job.error ?? "")")
         let checkpoints = try await services.database.writer.read { db in
             try Int.fetchOne(
-                db, sql: "SELECT COUNT(*) FROM checkpoints WHERE job_id = ? AND is_final = 1", arguments: [id])
+                db, sql: "SELECT COUNT(*) FROM checkpoints WHERE job_id = ? AND is_final = 1", arguments: [job.id])
         }
         #expect(checkpoints == 1)
     }

@@ -2,7 +2,6 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Imaging
-import Logging
 import Store
 import Testing
 
@@ -19,29 +18,11 @@ import Testing
         let data = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: data) }
         let services = try startServer(dataDirectory: data, demo: demo)
-        let application = buildApplication(services: services)
+        let job = try await services.trainDemoJob(timeout: .seconds(1500))
+        try #require(job.state == .succeeded, "the demo job ended \(job.state): \(job.error ?? "")")
 
-        let id = try await application.test(.router) { client in
-            let created = try await client.execute(uri: "/v1/demo/job", method: .post)
-            #expect(created.status == .created, "\(bodyString(created))")
-            return try #require(try jsonObject(created)["id"] as? String)
-        }
-        let pool = WorkerPool(services: services, devices: [.cpu], logger: Logger(label: "demo"))
-        try await WorkerTests().withWorkers(pool) {
-            let deadline = ContinuousClock.now + .seconds(1500)
-            while true {
-                let job = try #require(try await services.database.writer.read { db in try Job.fetchOne(db, key: id) })
-                if job.state.isFinal {
-                    try #require(job.state == .succeeded, "the demo job ended \(job.state): \(job.error ?? "")")
-                    break
-                }
-                try #require(ContinuousClock.now < deadline, "the demo job did not finish")
-                try await Task.sleep(for: .milliseconds(500))
-            }
-        }
-
-        try await application.test(.router) { client in
-            let listed = try jsonObject(try await client.execute(uri: "/v1/jobs/\(id)/samples", method: .get))
+        try await buildApplication(services: services).test(.router) { client in
+            let listed = try jsonObject(try await client.execute(uri: "/v1/jobs/\(job.id)/samples", method: .get))
             let samples = try #require(listed["samples"] as? [[String: Any]])
             let prompts = Set(samples.compactMap { $0["prompt_index"] as? Int })
             #expect(prompts.count == 3, "the demo config has three sample prompts: \(samples)")
