@@ -103,16 +103,9 @@ final class BrowserTests {
 
             try await type("4", into: "#field-network_dim", browser)
             try await browser.click(try await browser.element("#submit-job"))
-            _ = try await waitFor(
-                "the job page", in: browser, server,
-                script: "return location.hash.startsWith('#/jobs/') || null")
-            let outcome = try await waitFor(
+            let outcome = try await waitOnJobPage(
                 "progress and a loaded sample image", in: browser, server, timeout: .seconds(600),
-                script: """
-                    const state = document.querySelector('h1 .state')?.textContent;
-                    if (state === 'failed' || state === 'canceled') {
-                      return `job ${state}: ${document.querySelector('main').innerText}`;
-                    }
+                until: """
                     const progress = document.querySelector('.job-progress progress');
                     const sample = [...document.querySelectorAll('img.sample-image')]
                       .find((image) => image.complete && image.naturalWidth > 0);
@@ -134,16 +127,9 @@ final class BrowserTests {
                 "the demo panel", in: browser, server,
                 script: "return document.querySelector('#demo-panel:not([hidden]) #demo-start') ? true : null")
             try await browser.click(try await browser.element("#demo-start"))
-            _ = try await waitFor(
-                "the demo job's page", in: browser, server,
-                script: "return location.hash.startsWith('#/jobs/') || null")
-            let outcome = try await waitFor(
+            let outcome = try await waitOnJobPage(
                 "the finished demo job and its grid", in: browser, server, timeout: .seconds(1500),
-                script: """
-                    const state = document.querySelector('h1 .state')?.textContent;
-                    if (state === 'failed' || state === 'canceled') {
-                      return `job ${state}: ${document.querySelector('main').innerText}`;
-                    }
+                until: """
                     const baseModel = document.querySelector('li.base-model img.sample-image');
                     const grid = document.querySelector('.grid-view[data-state="succeeded"]');
                     if (state !== 'succeeded' || !baseModel?.complete || !grid) return null;
@@ -216,6 +202,26 @@ final class BrowserTests {
         let page = try? await browser.execute("return document.querySelector('main').innerText")
         throw BrowserTestTimeout(
             description: "timed out waiting for \(what); page:\n\(page ?? "")\nserver:\n\(server.output.suffix(4000))")
+    }
+
+    /// Waits for the job page the browser is sent to, then until `condition` (the end of a function body, after
+    /// `state`, the job's state on the page, is set) returns something other than null. A job that failed or was
+    /// canceled ends the wait with the page's text.
+    private func waitOnJobPage(
+        _ what: String, in browser: WebDriverSession, _ server: BackgroundProcess, timeout: Duration,
+        until condition: String
+    ) async throws -> Any {
+        _ = try await waitFor(
+            "the job page", in: browser, server, script: "return location.hash.startsWith('#/jobs/') || null")
+        return try await waitFor(
+            what, in: browser, server, timeout: timeout,
+            script: """
+                const state = document.querySelector('h1 .state')?.textContent;
+                if (state === 'failed' || state === 'canceled') {
+                  return `job ${state}: ${document.querySelector('main').innerText}`;
+                }
+                \(condition)
+                """)
     }
 
     /// Fails on any console error or uncaught exception the page logged (failed requests are the network's, and
