@@ -13,7 +13,8 @@ Three stages, each saved under --work so a stopped run continues where it was:
   1. the VAE (4x downsampling, 16x16x4 latents), on pixel reconstruction (L1 + MSE, the shape's pixels weighted 10x)
      with a small KL term, on pictures of all four shapes (a VAE is a general picture codec);
   2. the text encoder and UNet together, on the epsilon-prediction loss (min-SNR weighted, gamma 5) with the SD1.5
-     noise schedule, 10% of captions dropped for classifier-free guidance, an exponential moving average of the UNet kept for release;
+     noise schedule, 10% of captions dropped for classifier-free guidance, an exponential moving average of the UNet
+     kept for release;
   3. the release folders, and a check that samples follow their prompts (printed, and written to the model folder's
      training.json).
 CPU only, deterministic for a given --threads (torch's deterministic algorithms, fixed seeds): about 75 minutes on two
