@@ -44,11 +44,12 @@ echo "demo job $job: $state in $elapsed s on $(nproc) CPU cores (limit $limit s)
 
 # The grid the server queues when a job succeeds (every checkpoint × the weights 0.4 to 1.2).
 grid_start=$(date +%s%N)
-while :; do
+for _ in $(seq 1 600); do
   grid=$(curl -fsS "$url/v1/jobs/$job/grids" | jq -r '.grids[0] | "\(.state) \(.progress.total)"')
   case "$grid" in succeeded* | failed*) break ;; esac
   sleep 1
 done
+case "$grid" in succeeded* | failed*) ;; *) echo "no grid ended within 600 s: $grid" >&2; exit 1 ;; esac
 echo "its grid: ${grid%% *}, ${grid#* } images in $(seconds_since "$grid_start") s"
 
 if [ -n "$screenshot" ]; then
